@@ -66,6 +66,8 @@ export interface LinkCounters {
   ignoredUnsynced: number;
   txQueueHighWater: number;
   txQueueDrops: number;
+  /** Most DATA frames ever unacknowledged at once (shows the window pipelines). */
+  inFlightHighWater: number;
   garbageBytes: number;
   crcErrors: number;
   malformedFrames: number;
@@ -136,6 +138,7 @@ export class Link extends EventEmitter {
     ignoredUnsynced: 0,
     txQueueHighWater: 0,
     txQueueDrops: 0,
+    inFlightHighWater: 0,
     rttSamples: 0,
   };
 
@@ -318,6 +321,7 @@ export class Link extends EventEmitter {
       this.inFlight.push(o);
       this.transmit(o);
       this.c.dataOut++;
+      this.c.inFlightHighWater = Math.max(this.c.inFlightHighWater, this.inFlight.length);
     }
     if (this.inFlight.length > 0 && this.retransmitTimer === undefined) this.armTimer();
   }
