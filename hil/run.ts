@@ -133,7 +133,7 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
     } else {
       const ws = findZephyr();
       if (!ws) throw new Error(`no Zephyr workspace at ${zephyrBaseCandidate()}`);
-      const build = await buildFirmware(spec, { log });
+      const build = await buildFirmware(spec, { log, sourceDir: path.resolve(opts.app) });
       report.footprint = build.footprint;
       report.seconds.build = build.seconds;
       expect = expectedFacts(build, ws.version);
@@ -181,6 +181,7 @@ interface CliOptions {
   port: string[];
   console?: string;
   baud: number;
+  app: string;
 }
 
 async function main(): Promise<number> {
@@ -190,6 +191,7 @@ async function main(): Promise<number> {
     .option('--target <target>', `mps2/an385 | qemu_cortex_m3 | native_sim | port:/dev/ttyX (repeatable)`, collect, [])
     .option('--port <device>', 'a real board on this serial device (same as --target port:<device>)', collect, [])
     .option('--console <device>', "a real board's console UART, for the console tests")
+    .option('--app <dir>', 'application to build for the emulated targets', 'firmware/app')
     .option('--baud <rate>', 'baud rate of a real board', (v) => Number(v), 115200)
     .argument('[vitest-args...]', 'passed to vitest after --, e.g. -t handshake')
     .allowExcessArguments(false);

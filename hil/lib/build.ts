@@ -168,15 +168,19 @@ export async function buildFirmware(targetName: string, options: BuildOptions = 
   }
   mkdirSync(buildDir, { recursive: true });
   const logFile = path.join(buildDir, 'build.log');
-  writeFileSync(logFile, '');
   const env = { ...process.env, ...toolchain.env, ZEPHYR_BASE: ws.base };
   const onLine = progressFilter(prefix, log);
 
   const cache = path.join(buildDir, 'CMakeCache.txt');
-  const configured =
-    existsSync(cache) &&
-    existsSync(path.join(buildDir, 'build.ninja')) &&
-    readFileSync(cache, 'utf8').includes(`CMAKE_HOME_DIRECTORY:INTERNAL=${sourceDir}\n`);
+  let configured = existsSync(cache) && existsSync(path.join(buildDir, 'build.ninja'));
+  if (configured && !readFileSync(cache, 'utf8').includes(`CMAKE_HOME_DIRECTORY:INTERNAL=${sourceDir}\n`)) {
+    // Configured for another application: cmake refuses to switch sources in place.
+    log(`${prefix} ${path.relative(repoRoot, buildDir)} was configured for another source; starting afresh`);
+    rmSync(buildDir, { recursive: true, force: true });
+    mkdirSync(buildDir, { recursive: true });
+    configured = false;
+  }
+  writeFileSync(logFile, '');
   if (!configured) {
     log(`${prefix} configuring (${toolchain.name} toolchain, Zephyr ${ws.version})`);
     // The netbridge module only for netbridge's own apps (a sample builds without it).
