@@ -1,0 +1,104 @@
+/* Numbers of the message layer, mirroring proto/netbridge.cddl (keep them in step with it). */
+#ifndef NB_PROTO_H_
+#define NB_PROTO_H_
+
+#define NB_PROTOCOL_VERSION 1
+
+enum nb_kind {
+	NB_KIND_REQ = 0,
+	NB_KIND_RSP = 1,
+	NB_KIND_ERR = 2,
+	NB_KIND_ITEM = 3,
+	NB_KIND_DONE = 4,
+	NB_KIND_NTF = 5,
+};
+
+enum nb_op {
+	NB_OP_HELLO = 0x01,
+	NB_OP_PING = 0x02,
+	NB_OP_STATS = 0x03,
+	NB_OP_REBOOT = 0x04,
+	NB_OP_SINK = 0x05,
+	NB_OP_OVERRUN = 0x08,
+	NB_OP_LOG = 0x09,
+	NB_OP_EVT_SUBSCRIBE = 0x10,
+	NB_OP_EVENT = 0x11,
+	NB_OP_IFACE_DUMP = 0x12,
+	NB_OP_IFACE_UP = 0x13,
+	NB_OP_IFACE_DOWN = 0x14,
+	NB_OP_ADDR_ADD = 0x15,
+	NB_OP_ADDR_DEL = 0x16,
+	NB_OP_DHCPV4_START = 0x17,
+	NB_OP_DHCPV4_STOP = 0x18,
+	NB_OP_HOSTNAME_SET = 0x19,
+	NB_OP_NET_MGMT = 0x1a,
+	NB_OP_SOCKET = 0x20,
+	NB_OP_SOCKETPAIR = 0x21,
+	NB_OP_CLOSE = 0x22,
+	NB_OP_SHUTDOWN = 0x23,
+	NB_OP_BIND = 0x24,
+	NB_OP_CONNECT = 0x25,
+	NB_OP_LISTEN = 0x26,
+	NB_OP_ACCEPT = 0x27,
+	NB_OP_SEND = 0x28,
+	NB_OP_RECV = 0x29,
+	NB_OP_POLL = 0x2a,
+	NB_OP_GETSOCKOPT = 0x2b,
+	NB_OP_SETSOCKOPT = 0x2c,
+	NB_OP_GETSOCKNAME = 0x2d,
+	NB_OP_GETPEERNAME = 0x2e,
+	NB_OP_GETHOSTNAME = 0x2f,
+	NB_OP_GETADDRINFO = 0x30,
+	NB_OP_GETNAMEINFO = 0x31,
+	NB_OP_FCNTL = 0x32,
+	NB_OP_IOCTL = 0x33,
+	NB_OP_SOCK_STREAM = 0x34,
+	NB_OP_SOCK_DATA = 0x35,
+	NB_OP_SOCK_EVENT = 0x36,
+	NB_OP_TLS_CRED_ADD = 0x38,
+	NB_OP_TLS_CRED_GET = 0x39,
+	NB_OP_TLS_CRED_DEL = 0x3a,
+};
+
+/* stats-rsp keys */
+enum nb_counter {
+	NB_CNT_FRAMES_IN = 1,
+	NB_CNT_FRAMES_OUT = 2,
+	NB_CNT_CRC_ERRORS = 3,
+	NB_CNT_GARBAGE_BYTES = 4,
+	NB_CNT_RETRANSMITS = 5,
+	NB_CNT_DUPLICATES = 6,
+	NB_CNT_OVERRUNS = 7,
+	NB_CNT_RESYNCS = 8,
+	NB_CNT_MALFORMED = 9,
+	NB_CNT_TX_DROPS = 10,
+	NB_CNT_EVENTS_SENT = 11,
+	NB_CNT_EVENTS_DROPPED = 12,
+	NB_CNT_QUEUE_HIGH_WATER = 13,
+	NB_CNT_HEAP_USED = 14,
+	NB_CNT_HEAP_FREE = 15,
+	NB_CNT_RX_OVERFLOWS = 16,
+	NB_CNT_SOCKETS_OPEN = 17,
+	NB_CNT_COUNT = 17,
+};
+
+/* HELLO feature bit numbers */
+enum nb_feature {
+	NB_F_EVENTS = 0,
+	NB_F_SOCKETS = 1,
+	NB_F_TLS = 2,
+	NB_F_DNS = 3,
+	NB_F_IPV4 = 4,
+	NB_F_IPV6 = 5,
+	NB_F_DHCPV4 = 6,
+	NB_F_SHARED_CONSOLE = 7,
+};
+
+/* overrun-ntf key 1: what was dropped */
+enum nb_overrun_what {
+	NB_OVERRUN_EVENTS = 1,
+	NB_OVERRUN_SOCKET_DATA = 2,
+	NB_OVERRUN_NOTIFICATIONS = 3,
+};
+
+#endif /* NB_PROTO_H_ */
