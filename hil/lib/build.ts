@@ -91,12 +91,6 @@ export function buildDirFor(target: TargetSpec, variant?: string): string {
   return path.join(repoRoot, 'build', variant ? `${target.slug}-${variant}` : target.slug);
 }
 
-/** The firmware's Zephyr module (firmware/zephyr/module.yml), when present. */
-function firmwareModule(): string[] {
-  const dir = path.join(repoRoot, 'firmware');
-  return existsSync(path.join(dir, 'zephyr', 'module.yml')) ? [dir] : [];
-}
-
 /** Runs a command, teeing its output to a log and to a line callback; resolves with its output. */
 function run(
   cmd: string,
@@ -183,8 +177,6 @@ export async function buildFirmware(targetName: string, options: BuildOptions = 
   writeFileSync(logFile, '');
   if (!configured) {
     log(`${prefix} configuring (${toolchain.name} toolchain, Zephyr ${ws.version})`);
-    // The netbridge module only for netbridge's own apps (a sample builds without it).
-    const extraModules = sourceDir.startsWith(path.join(repoRoot, 'firmware')) ? firmwareModule() : [];
     const conf = overlays.filter((o) => o.endsWith('.conf'));
     const dts = overlays.filter((o) => !o.endsWith('.conf'));
     const args = [
@@ -194,7 +186,6 @@ export async function buildFirmware(targetName: string, options: BuildOptions = 
       `-DBOARD=${target.board}`,
       ...pythonArgs(),
       `-DZEPHYR_MODULES=${ws.modules.join(';')}`,
-      ...(extraModules.length ? [`-DZEPHYR_EXTRA_MODULES=${extraModules.join(';')}`] : []),
       ...(conf.length ? [`-DEXTRA_CONF_FILE=${conf.join(';')}`] : []),
       ...(dts.length ? [`-DEXTRA_DTC_OVERLAY_FILE=${dts.join(';')}`] : []),
       ...toolchain.cmakeArgs,
