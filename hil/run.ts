@@ -104,9 +104,8 @@ async function runSuite(
     /* vitest died before writing: counted as a failure below */
   }
   const passed = report.numPassedTests ?? 0;
-  // A test file that fails to load counts as one failure even though it ran no test.
-  const failedTests = report.numFailedTests ?? 0;
-  const failed = failedTests > 0 ? failedTests : (report.numFailedTestSuites ?? 0) > 0 ? 1 : 0;
+  // A test file whose hooks fail reports its tests as skipped: count the failed files as well.
+  const failed = Math.max(report.numFailedTests ?? 0, report.numFailedTestSuites ?? 0);
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   return { passed, failed: code !== 0 && failed === 0 ? 1 : failed, skipped, code };
 }
