@@ -78,7 +78,10 @@ def main():
                 print(f"disconnected {reason if data is None else 'EOF'}", flush=True)
             else:
                 os.write(master, data)
-    print(f"dropped {dropped}", flush=True)
+    try:
+        print(f"dropped {dropped}", flush=True)
+    except BrokenPipeError:  # the runner already went away
+        pass
 
 
 if __name__ == "__main__":
