@@ -68,6 +68,8 @@ export interface LinkCounters {
   txQueueDrops: number;
   /** Most DATA frames ever unacknowledged at once (shows the window pipelines). */
   inFlightHighWater: number;
+  /** Go-back-N rounds started by a gap ACK rather than the timer. */
+  fastRetransmits: number;
   garbageBytes: number;
   crcErrors: number;
   malformedFrames: number;
@@ -116,6 +118,8 @@ export class Link extends EventEmitter {
   private rttvar = 0;
   private retransmitTimer: unknown;
   private ackPending = false;
+  /** sendBase at the last ACK-triggered go-back-N (-1: none since the last progress). */
+  private fastRetransmitBase = -1;
 
   private localNonce: Uint8Array | undefined;
   private resetTimer: unknown;
@@ -139,6 +143,7 @@ export class Link extends EventEmitter {
     txQueueHighWater: 0,
     txQueueDrops: 0,
     inFlightHighWater: 0,
+    fastRetransmits: 0,
     rttSamples: 0,
   };
 
@@ -240,6 +245,7 @@ export class Link extends EventEmitter {
     this.expected = 0;
     this.retries = 0;
     this.ackPending = false;
+    this.fastRetransmitBase = -1;
     this.c.resyncs++;
   }
 
@@ -422,6 +428,7 @@ export class Link extends EventEmitter {
     if (n > 0) {
       const acked = this.inFlight.splice(0, n);
       this.sendBase = frame.ack;
+      this.fastRetransmitBase = -1;
       const newest = acked[acked.length - 1] as Outgoing;
       if (newest.transmissions === 1) this.sampleRtt(this.clock.now() - newest.sentAt); // Karn
       this.retries = 0;
@@ -437,6 +444,14 @@ export class Link extends EventEmitter {
       }
     } else if (wasPaused && frame.type === FrameType.ACK) {
       this.retries = 0; // a paused peer answering our probe is alive
+    } else if (frame.type === FrameType.ACK && this.inFlight.length > 0 && this.fastRetransmitBase !== this.sendBase) {
+      // An ACK that acknowledges nothing new while frames are out is the receiver asking us to go
+      // back (it saw a gap). Resend once per window base instead of waiting for the timer.
+      this.fastRetransmitBase = this.sendBase;
+      for (const o of this.inFlight) this.transmit(o);
+      this.c.retransmits += this.inFlight.length;
+      this.c.fastRetransmits++;
+      this.armTimer();
     }
     this.pump();
   }
