@@ -56,8 +56,9 @@ static bool type_allows_payload(uint8_t type, size_t len)
 {
 	switch (type) {
 	case NB_FT_DATA: /* an empty or bad payload is the message layer's MALFORMED */
-	case NB_FT_ACK:  /* a payload on ACK carries nothing and is ignored */
 		return true;
+	case NB_FT_ACK:
+		return len == 0;
 	case NB_FT_RST:
 	case NB_FT_RST_ACK:
 		return len == NB_RST_NONCE_LEN;

@@ -12,23 +12,45 @@
 
 /* ---------------------------------------------------------------- decoding */
 
-/* Skips one item, refusing tags and nesting deeper than NB_MSG_MAX_DEPTH (bounded recursion). */
+static bool skip_item(zcbor_state_t *zs, int depth);
+
+/*
+ * The body of a map whose keys are uints in strictly ascending order (canonical: no duplicates,
+ * no disorder); depth counts the containers already open, the map included.
+ */
+static bool skip_map_entries(zcbor_state_t *zs, int depth)
+{
+	bool first = true;
+	uint64_t prev = 0;
+
+	while (!zcbor_array_at_end(zs)) {
+		uint64_t key;
+
+		if (!zcbor_uint64_decode(zs, &key) || (!first && key <= prev) ||
+		    !skip_item(zs, depth)) {
+			return false;
+		}
+		first = false;
+		prev = key;
+	}
+	return true;
+}
+
+/*
+ * Skips one item of the CDDL's CBOR subset: ints, strings, arrays, maps with ascending uint keys,
+ * false/true/null. Tags, floats and other simple values are refused, and so is nesting deeper
+ * than NB_MSG_MAX_DEPTH (the recursion stays bounded whatever the input).
+ */
 static bool skip_item(zcbor_state_t *zs, int depth)
 {
 	if (zs->payload >= zs->payload_end) {
 		return false;
 	}
-	zcbor_major_type_t mt = ZCBOR_MAJOR_TYPE(*zs->payload);
+	uint8_t first = *zs->payload;
 
-	switch (mt) {
+	switch (ZCBOR_MAJOR_TYPE(first)) {
 	case ZCBOR_MAJOR_TYPE_LIST:
-	case ZCBOR_MAJOR_TYPE_MAP: {
-		bool is_list = mt == ZCBOR_MAJOR_TYPE_LIST;
-
-		if (depth >= NB_MSG_MAX_DEPTH) {
-			return false;
-		}
-		if (!(is_list ? zcbor_list_start_decode(zs) : zcbor_map_start_decode(zs))) {
+		if (depth >= NB_MSG_MAX_DEPTH || !zcbor_list_start_decode(zs)) {
 			return false;
 		}
 		while (!zcbor_array_at_end(zs)) {
@@ -36,30 +58,32 @@ static bool skip_item(zcbor_state_t *zs, int depth)
 				return false;
 			}
 		}
-		return is_list ? zcbor_list_end_decode(zs) : zcbor_map_end_decode(zs);
-	}
+		return zcbor_list_end_decode(zs);
+	case ZCBOR_MAJOR_TYPE_MAP:
+		if (depth >= NB_MSG_MAX_DEPTH || !zcbor_map_start_decode(zs)) {
+			return false;
+		}
+		return skip_map_entries(zs, depth + 1) && zcbor_map_end_decode(zs);
 	case ZCBOR_MAJOR_TYPE_TAG:
 		return false;
+	case ZCBOR_MAJOR_TYPE_SIMPLE:
+		if (first != 0xf4 && first != 0xf5 && first != 0xf6) {
+			return false; /* floats, undefined, other simple values */
+		}
+		return zcbor_any_skip(zs, NULL);
 	default:
 		return zcbor_any_skip(zs, NULL);
 	}
 }
 
-/* A map whose keys are all uints; depth counts the containers already open. */
-static bool check_uint_key_map(zcbor_state_t *zs, int depth)
+/* The message body: a map; depth counts the containers already open. */
+static bool check_body_map(zcbor_state_t *zs, int depth)
 {
 	if (zs->payload >= zs->payload_end || ZCBOR_MAJOR_TYPE(*zs->payload) != ZCBOR_MAJOR_TYPE_MAP ||
 	    !zcbor_map_start_decode(zs)) {
 		return false;
 	}
-	while (!zcbor_array_at_end(zs)) {
-		uint64_t key;
-
-		if (!zcbor_uint64_decode(zs, &key) || !skip_item(zs, depth + 1)) {
-			return false;
-		}
-	}
-	return zcbor_map_end_decode(zs);
+	return skip_map_entries(zs, depth + 1) && zcbor_map_end_decode(zs);
 }
 
 int nb_msg_decode(const uint8_t *payload, size_t len, struct nb_msg *out)
@@ -77,7 +101,7 @@ int nb_msg_decode(const uint8_t *payload, size_t len, struct nb_msg *out)
 	}
 	out->kind = (uint8_t)kind;
 	out->body = zs->payload;
-	if (!check_uint_key_map(zs, 1)) {
+	if (!check_body_map(zs, 1)) {
 		return -EBADMSG;
 	}
 	out->body_len = (size_t)(zs->payload - out->body);
@@ -184,6 +208,60 @@ int nb_body_decode(const uint8_t *body, size_t len, const struct nb_field *field
 	return 0;
 }
 
+int nb_msg_decode_hello_req(const uint8_t *body, size_t len, struct nb_hello_req *out,
+			    struct nb_body_error *err)
+{
+	static const struct nb_field fields[] = {
+		{.key = 1, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
+		{.key = 2, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
+		{.key = 3, .type = NB_FIELD_BSTR, .required = true, .min = 8, .max = 8},
+		{.key = 4, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
+		{.key = 5, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
+		{.key = 6, .type = NB_FIELD_UINT},
+	};
+	struct nb_value v[ARRAY_SIZE(fields)];
+	int rc = nb_body_decode(body, len, fields, v, ARRAY_SIZE(fields), err);
+
+	if (rc != 0) {
+		return rc;
+	}
+	out->min_version = (uint32_t)v[0].u;
+	out->max_version = (uint32_t)v[1].u;
+	memcpy(out->schema_hash, v[2].s.ptr, sizeof(out->schema_hash));
+	out->mtu = (uint32_t)v[3].u;
+	out->window = (uint32_t)v[4].u;
+	out->features = v[5].present ? v[5].u : 0;
+	return 0;
+}
+
+static int decode_bytes_req(const uint8_t *body, size_t len, bool required,
+			    struct nb_bytes_req *out, struct nb_body_error *err)
+{
+	const struct nb_field fields[] = {{.key = 1, .type = NB_FIELD_BSTR, .required = required}};
+	struct nb_value v[1];
+	int rc = nb_body_decode(body, len, fields, v, 1, err);
+
+	if (rc != 0) {
+		return rc;
+	}
+	out->present = v[0].present;
+	out->ptr = v[0].present ? v[0].s.ptr : NULL;
+	out->len = v[0].present ? v[0].s.len : 0;
+	return 0;
+}
+
+int nb_msg_decode_ping_req(const uint8_t *body, size_t len, struct nb_bytes_req *out,
+			   struct nb_body_error *err)
+{
+	return decode_bytes_req(body, len, false, out, err);
+}
+
+int nb_msg_decode_sink_req(const uint8_t *body, size_t len, struct nb_bytes_req *out,
+			   struct nb_body_error *err)
+{
+	return decode_bytes_req(body, len, true, out, err);
+}
+
 /* ---------------------------------------------------------------- encoding */
 
 bool nb_enc_begin(struct nb_enc *e, uint8_t *buf, size_t cap, uint8_t kind, uint32_t op,
@@ -286,26 +364,39 @@ const char *nb_errno_name(int err)
 
 /* ---------------------------------------------------------------- board messages */
 
+int nb_msg_encode_err_body(uint8_t *buf, size_t cap, uint32_t op, uint32_t id,
+			   const struct nb_err *err, size_t *len)
+{
+	struct nb_enc e;
+	bool ok = nb_enc_begin(&e, buf, cap, NB_KIND_ERR, op, id) &&
+		  nb_enc_int(&e, 1, err->errnum) &&
+		  nb_enc_tstr(&e, 2, err->name != NULL ? err->name : nb_errno_name(err->errnum));
+
+	/* An extack that does not fit is cut rather than losing the error itself. */
+	if (ok && err->extack != NULL) {
+		size_t room = cap - (size_t)(e.zs->payload - buf);
+		/* key 3 + its header, keys 4 and 5 with values, the canonical shrink of two headers */
+		size_t tail = 1 + 3 + 1 + 5 + 1 + 5 + 2;
+		size_t n = strlen(err->extack);
+
+		n = room > tail ? MIN(n, room - tail) : 0;
+		ok = zcbor_uint32_put(e.zs, 3) && zcbor_tstr_encode_ptr(e.zs, err->extack, n);
+	}
+	if (ok && err->field != 0) {
+		ok = nb_enc_uint(&e, 4, err->field);
+	}
+	if (ok && err->has_gai) {
+		ok = nb_enc_int(&e, 5, err->gai);
+	}
+	return ok && nb_enc_end(&e, len) ? 0 : -ENOMEM;
+}
+
 int nb_msg_encode_err(uint8_t *buf, size_t cap, uint32_t op, uint32_t id, int err,
 		      const char *extack, uint32_t field, size_t *len)
 {
-	struct nb_enc e;
-	bool ok = nb_enc_begin(&e, buf, cap, NB_KIND_ERR, op, id) && nb_enc_int(&e, 1, err) &&
-		  nb_enc_tstr(&e, 2, nb_errno_name(err));
+	const struct nb_err e = {.errnum = err, .extack = extack, .field = field};
 
-	/* An extack that does not fit is cut rather than losing the error itself. */
-	if (ok && extack != NULL) {
-		size_t room = cap - (size_t)(e.zs->payload - buf);
-		size_t n = strlen(extack);
-		size_t tail = 1 + 3 + (field ? 1 + 5 : 0) + 2 + 2; /* key, header, field, closes */
-
-		n = room > tail ? MIN(n, room - tail) : 0;
-		ok = zcbor_uint32_put(e.zs, 3) && zcbor_tstr_encode_ptr(e.zs, extack, n);
-	}
-	if (ok && field != 0) {
-		ok = nb_enc_uint(&e, 4, field);
-	}
-	return ok && nb_enc_end(&e, len) ? 0 : -ENOMEM;
+	return nb_msg_encode_err_body(buf, cap, op, id, &e, len);
 }
 
 int nb_msg_encode_done(uint8_t *buf, size_t cap, uint32_t op, uint32_t id, uint32_t count,
@@ -360,6 +451,16 @@ int nb_msg_encode_ping_rsp(uint8_t *buf, size_t cap, uint32_t id, const uint8_t 
 		  (echo == NULL || nb_enc_bstr(&e, 1, echo, echo_len)) && nb_enc_end(&e, len);
 
 	return ok ? 0 : -ENOMEM;
+}
+
+int nb_msg_encode_sink_rsp(uint8_t *buf, size_t cap, uint32_t id, uint64_t count, size_t *len)
+{
+	struct nb_enc e;
+
+	return nb_enc_begin(&e, buf, cap, NB_KIND_RSP, NB_OP_SINK, id) &&
+			       nb_enc_uint(&e, 1, count) && nb_enc_end(&e, len)
+		       ? 0
+		       : -ENOMEM;
 }
 
 int nb_msg_encode_stats_rsp(uint8_t *buf, size_t cap, uint32_t id,

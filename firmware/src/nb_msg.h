@@ -72,6 +72,29 @@ struct nb_body_error {
 int nb_body_decode(const uint8_t *body, size_t len, const struct nb_field *fields,
 		   struct nb_value *vals, size_t n, struct nb_body_error *err);
 
+/* Session request bodies (decoded by the core; shared with the tests). */
+struct nb_hello_req {
+	uint32_t min_version;
+	uint32_t max_version;
+	uint8_t schema_hash[8];
+	uint32_t mtu;
+	uint32_t window;
+	uint64_t features; /* 0 when absent */
+};
+int nb_msg_decode_hello_req(const uint8_t *body, size_t len, struct nb_hello_req *out,
+			    struct nb_body_error *err);
+
+struct nb_bytes_req {
+	bool present;
+	const uint8_t *ptr;
+	size_t len;
+};
+/* PING {?1: bstr} and SINK {1: bstr}. */
+int nb_msg_decode_ping_req(const uint8_t *body, size_t len, struct nb_bytes_req *out,
+			   struct nb_body_error *err);
+int nb_msg_decode_sink_req(const uint8_t *body, size_t len, struct nb_bytes_req *out,
+			   struct nb_body_error *err);
+
 /* ---------------------------------------------------------------- answers */
 
 #define NB_ENC_BACKUPS NB_MSG_MAX_DEPTH
@@ -107,7 +130,19 @@ bool nb_enc_list_end(struct nb_enc *e);
 /* Zephyr errno name ("EINVAL"), "E?" for numbers without one. */
 const char *nb_errno_name(int err);
 
-/* ERR {1: errno, 2: name, ?3: extack, ?4: field}; extack NULL and field 0 leave those out. */
+/* An ERR body: {1: errno, 2: name, ?3: extack, ?4: field, ?5: getaddrinfo error}. */
+struct nb_err {
+	int errnum;         /* positive Zephyr errno, or 0 with has_gai */
+	const char *name;   /* NULL: nb_errno_name(errnum) */
+	const char *extack; /* NULL: none; cut to fit the buffer */
+	uint32_t field;     /* 0: none */
+	bool has_gai;
+	int32_t gai;        /* DNS_EAI_* (negative) */
+};
+
+int nb_msg_encode_err_body(uint8_t *buf, size_t cap, uint32_t op, uint32_t id,
+			   const struct nb_err *err, size_t *len);
+/* The common case: errno, optional extack (NULL) and field (0). */
 int nb_msg_encode_err(uint8_t *buf, size_t cap, uint32_t op, uint32_t id, int err,
 		      const char *extack, uint32_t field, size_t *len);
 /* DONE {1: count, 2: interrupted} */
@@ -145,6 +180,9 @@ int nb_msg_encode_hello_rsp(uint8_t *buf, size_t cap, uint32_t id,
 /* PING RSP {?1: echo}; echo NULL leaves key 1 out. */
 int nb_msg_encode_ping_rsp(uint8_t *buf, size_t cap, uint32_t id, const uint8_t *echo,
 			   size_t echo_len, size_t *len);
+
+/* SINK RSP {1: bytes received} */
+int nb_msg_encode_sink_rsp(uint8_t *buf, size_t cap, uint32_t id, uint64_t count, size_t *len);
 
 struct nb_counter_value {
 	uint32_t key; /* enum nb_counter */

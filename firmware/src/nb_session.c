@@ -77,34 +77,37 @@ static uint64_t feature_bits(void)
 	return f;
 }
 
+/* Decodes a request body with one of nb_msg's decoders; answers ERR EINVAL itself on failure. */
+#define DECODE_OR_ANSWER(req, fn, out)                                                             \
+	({                                                                                         \
+		struct nb_body_error _e;                                                           \
+		int _rc = fn((req)->msg.body, (req)->msg.body_len, (out), &_e);                    \
+		if (_rc != 0) {                                                                    \
+			(void)nb_reply_body_err((req), &_e);                                       \
+		}                                                                                  \
+		_rc;                                                                               \
+	})
+
 static void handle_hello(struct nb_req *req)
 {
-	static const struct nb_field fields[] = {
-		{.key = 1, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
-		{.key = 2, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
-		{.key = 3, .type = NB_FIELD_BSTR, .required = true, .min = 8, .max = 8},
-		{.key = 4, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
-		{.key = 5, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
-		{.key = 6, .type = NB_FIELD_UINT},
-	};
-	struct nb_value v[ARRAY_SIZE(fields)];
+	struct nb_hello_req h;
 
-	if (nb_req_decode(req, fields, v, ARRAY_SIZE(fields)) != 0) {
+	if (DECODE_OR_ANSWER(req, nb_msg_decode_hello_req, &h) != 0) {
 		return;
 	}
-	if (v[0].u > NB_PROTOCOL_VERSION || v[1].u < NB_PROTOCOL_VERSION) {
+	if (h.min_version > NB_PROTOCOL_VERSION || h.max_version < NB_PROTOCOL_VERSION) {
 		char why[64];
 
-		snprintk(why, sizeof(why), "host speaks %u..%u, board speaks %u", (unsigned)v[0].u,
-			 (unsigned)v[1].u, NB_PROTOCOL_VERSION);
+		snprintk(why, sizeof(why), "host speaks %u..%u, board speaks %u", h.min_version,
+			 h.max_version, NB_PROTOCOL_VERSION);
 		(void)nb_reply_err(req, EPROTONOSUPPORT, why, 1);
 		return;
 	}
-	if (v[3].u < 64) {
+	if (h.mtu < 64) {
 		(void)nb_reply_err(req, EINVAL, "key 4: MTU below 64", 4);
 		return;
 	}
-	nb_set_peer_limits((uint32_t)v[3].u, (uint32_t)v[4].u);
+	nb_set_peer_limits(h.mtu, h.window);
 
 	struct nb_hello_info info = {
 		.version = NB_PROTOCOL_VERSION,
@@ -146,17 +149,16 @@ NB_OP_DEFINE(hello, NB_OP_HELLO, 0, handle_hello);
 
 static void handle_ping(struct nb_req *req)
 {
-	static const struct nb_field fields[] = {{.key = 1, .type = NB_FIELD_BSTR}};
-	struct nb_value v[ARRAY_SIZE(fields)];
+	struct nb_bytes_req echo;
 	struct nb_out o;
 	size_t len;
 
-	if (nb_req_decode(req, fields, v, ARRAY_SIZE(fields)) != 0 ||
+	if (DECODE_OR_ANSWER(req, nb_msg_decode_ping_req, &echo) != 0 ||
 	    nb_out_begin(&o, req, NB_KIND_RSP) != 0) {
 		return;
 	}
-	int err = nb_msg_encode_ping_rsp(o.msg->data, o.msg->cap, req->msg.id,
-					 v[0].present ? v[0].s.ptr : NULL, v[0].s.len, &len);
+	int err = nb_msg_encode_ping_rsp(o.msg->data, o.msg->cap, req->msg.id, echo.ptr, echo.len,
+					 &len);
 
 	(void)nb_out_send_encoded(&o, err == 0 ? len : 0);
 }
@@ -203,19 +205,17 @@ NB_OP_DEFINE(stats, NB_OP_STATS, 0, handle_stats);
 
 static void handle_sink(struct nb_req *req)
 {
-	static const struct nb_field fields[] = {{.key = 1, .type = NB_FIELD_BSTR, .required = true}};
-	struct nb_value v[ARRAY_SIZE(fields)];
+	struct nb_bytes_req data;
 	struct nb_out o;
+	size_t len;
 
-	if (nb_req_decode(req, fields, v, ARRAY_SIZE(fields)) != 0 ||
+	if (DECODE_OR_ANSWER(req, nb_msg_decode_sink_req, &data) != 0 ||
 	    nb_out_begin(&o, req, NB_KIND_RSP) != 0) {
 		return;
 	}
-	if (!nb_enc_uint(nb_out_enc(&o), 1, v[0].s.len)) {
-		nb_out_abort(&o);
-		return;
-	}
-	(void)nb_out_send(&o);
+	int err = nb_msg_encode_sink_rsp(o.msg->data, o.msg->cap, req->msg.id, data.len, &len);
+
+	(void)nb_out_send_encoded(&o, err == 0 ? len : 0);
 }
 NB_OP_DEFINE(sink, NB_OP_SINK, 0, handle_sink);
 

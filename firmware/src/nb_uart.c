@@ -22,35 +22,44 @@ RING_BUF_DECLARE(rx_ring, CONFIG_NETBRIDGE_UART_RX_RING);
 RING_BUF_DECLARE(tx_ring, CONFIG_NETBRIDGE_UART_TX_RING);
 static K_SEM_DEFINE(tx_room, 0, 1);
 
+/*
+ * One pass per interrupt, not a loop on uart_irq_is_pending(): some drivers (CMSDK) report TX
+ * ready whenever the holding register is empty, enabled or not, so such a loop never ends.
+ */
 static void uart_isr(const struct device *dev, void *user_data)
 {
 	ARG_UNUSED(user_data);
 
-	while (uart_irq_update(dev) > 0 && uart_irq_is_pending(dev) > 0) {
-		if (uart_irq_rx_ready(dev) > 0) {
-			uint8_t tmp[32];
-			int n = uart_fifo_read(dev, tmp, sizeof(tmp));
+	if (uart_irq_update(dev) <= 0) {
+		return;
+	}
+	if (uart_irq_rx_ready(dev) > 0) {
+		uint8_t tmp[32];
+		int n;
+		bool got = false;
 
-			if (n > 0) {
-				uint32_t put = ring_buf_put(&rx_ring, tmp, n);
+		while ((n = uart_fifo_read(dev, tmp, sizeof(tmp))) > 0) {
+			uint32_t put = ring_buf_put(&rx_ring, tmp, n);
 
-				if (put < (uint32_t)n) {
-					atomic_add(&rx_overflows, n - put);
-				}
-				k_sem_give(rx_signal);
+			if (put < (uint32_t)n) {
+				atomic_add(&rx_overflows, n - put);
 			}
+			got = true;
 		}
-		if (uart_irq_tx_ready(dev) > 0) {
-			uint8_t *p;
-			uint32_t n = ring_buf_get_claim(&tx_ring, &p, 64);
+		if (got) {
+			k_sem_give(rx_signal);
+		}
+	}
+	if (uart_irq_tx_ready(dev) > 0) {
+		uint8_t *p;
+		uint32_t n = ring_buf_get_claim(&tx_ring, &p, 64);
 
-			if (n == 0) {
-				uart_irq_tx_disable(dev);
-			} else {
-				int sent = uart_fifo_fill(dev, p, n);
+		if (n == 0) {
+			uart_irq_tx_disable(dev);
+		} else {
+			int sent = uart_fifo_fill(dev, p, n);
 
-				ring_buf_get_finish(&tx_ring, sent > 0 ? sent : 0);
-			}
+			ring_buf_get_finish(&tx_ring, sent > 0 ? sent : 0);
 			k_sem_give(&tx_room);
 		}
 	}
