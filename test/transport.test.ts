@@ -49,3 +49,25 @@ describe('TCP transport', () => {
     expect((err as PortError).code).toBe('NB_PORT');
   });
 });
+
+describe('serial transport', () => {
+  // A real pty pair (python's pty module) stands in for a board's tty: the port must be releasable.
+  it('can open the same tty again after closeTransport (the exclusive lock is released)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { closeTransport, openSerialPort } = await import('../src/transport/serial.js');
+    const holder = spawn('python3', ['-c', 'import os,pty,time\nm,s=pty.openpty()\nprint(os.ttyname(s),flush=True)\ntime.sleep(20)'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const path = await new Promise<string>((resolve) => holder.stdout.once('data', (d: Buffer) => resolve(String(d).trim())));
+      for (let i = 0; i < 3; i++) {
+        const port = await openSerialPort(path);
+        expect(port.destroyed).toBe(false);
+        await closeTransport(port);
+      }
+      await expect(openSerialPort('/dev/netbridge-no-such-tty')).rejects.toBeInstanceOf(PortError);
+    } finally {
+      holder.kill();
+    }
+  });
+});

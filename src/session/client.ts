@@ -42,7 +42,7 @@ import {
 } from '../errors.js';
 import { DEFAULT_MTU } from '../framing/frame.js';
 import { Link, type LinkOptions } from '../link/link.js';
-import { openSerialPort } from '../transport/serial.js';
+import { closeTransport, openSerialPort } from '../transport/serial.js';
 
 export interface ClientOptions {
   /** Serial port or pty to open (ignored when `transport` is given). */
@@ -680,16 +680,7 @@ export class Client extends EventEmitter {
     this.waiting.length = 0;
     this.link.close();
     this.transport.on('error', () => {}); // late errors from a closing port are not ours to throw
-    if (this.ownsTransport && !this.transport.destroyed) {
-      await new Promise<void>((resolve) => {
-        const fallback = setTimeout(resolve, 1000); // a stream that already closed emits no 'close'
-        this.transport.once('close', () => {
-          clearTimeout(fallback);
-          resolve();
-        });
-        this.transport.destroy();
-      });
-    }
+    if (this.ownsTransport) await closeTransport(this.transport);
     this.emit('close', reason);
   }
 }

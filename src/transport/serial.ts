@@ -16,3 +16,33 @@ export async function openSerialPort(path: string, opts: SerialOptions = {}): Pr
   });
   return port;
 }
+
+/**
+ * Ends a transport and resolves once its resources are released. A SerialPort must be closed, not
+ * destroyed: destroy() leaves the descriptor and its exclusive lock behind, so the same path could
+ * not be opened again.
+ */
+export async function closeTransport(transport: Duplex, timeoutMs = 1000): Promise<void> {
+  if (transport instanceof SerialPort) {
+    if (transport.isOpen) {
+      await new Promise<void>((resolve) => {
+        const fallback = setTimeout(resolve, timeoutMs);
+        transport.close(() => {
+          clearTimeout(fallback);
+          resolve();
+        });
+      });
+    }
+    if (!transport.destroyed) transport.destroy();
+    return;
+  }
+  if (transport.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const fallback = setTimeout(resolve, timeoutMs); // a stream that already closed emits no 'close'
+    transport.once('close', () => {
+      clearTimeout(fallback);
+      resolve();
+    });
+    transport.destroy();
+  });
+}
