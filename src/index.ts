@@ -49,3 +49,4 @@ export {
   type PingResult,
   type RequestOptions,
 } from './session/client.js';
+export * from './netmgmt/index.js';
