@@ -16,10 +16,11 @@ FRAME_TYPES = {"DATA": 1, "ACK": 2, "RST": 3, "RST_ACK": 4}
 
 def cddl_enum(cddl, name):
     """Parses `name = &( A: 1, B: 0x02, ... )` into a dict."""
-    m = re.search(r"^" + re.escape(name) + r"\s*=\s*&\((.*?)\)", cddl, re.S | re.M)
+    text = re.sub(r";[^\n]*", "", cddl)  # comments may hold parentheses
+    m = re.search(r"^" + re.escape(name) + r"\s*=\s*&\((.*?)\)", text, re.S | re.M)
     if not m:
         sys.exit(f"vectors_to_c: enum {name} not found in the CDDL")
-    body = re.sub(r";[^\n]*", "", m.group(1))
+    body = m.group(1)
     return {k: int(v, 0) for k, v in re.findall(r"([A-Z0-9_]+)\s*:\s*(0x[0-9a-fA-F]+|\d+)", body)}
 
 

@@ -5,6 +5,7 @@
 #include <zephyr/data/cobs.h>
 #include <zephyr/sys/byteorder.h>
 #include <zephyr/sys/crc.h>
+#include <zephyr/sys/util.h>
 
 const char *nb_frame_err_name(enum nb_frame_err err)
 {
@@ -105,11 +106,12 @@ enum nb_frame_err nb_frame_decode(struct net_buf *run, struct net_buf *raw, size
 	return NB_FRAME_OK;
 }
 
-void nb_splitter_init(struct nb_splitter *sp, struct net_buf *run)
+void nb_splitter_init(struct nb_splitter *sp, struct net_buf *run, size_t max_run)
 {
 	sp->run = run;
 	sp->discarded = 0;
 	net_buf_reset(run);
+	sp->max_run = MIN(max_run, net_buf_tailroom(run));
 }
 
 void nb_splitter_feed(struct nb_splitter *sp, const uint8_t *data, size_t len, nb_run_cb cb,
@@ -130,7 +132,7 @@ void nb_splitter_feed(struct nb_splitter *sp, const uint8_t *data, size_t len, n
 		}
 		if (sp->discarded > 0) {
 			sp->discarded++;
-		} else if (net_buf_tailroom(sp->run) == 0) {
+		} else if (sp->run->len >= sp->max_run) {
 			/* Longer than any legal frame: drop what we hold and the rest as it comes. */
 			sp->discarded = sp->run->len + 1;
 			net_buf_reset(sp->run);

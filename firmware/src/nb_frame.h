@@ -74,11 +74,13 @@ enum nb_frame_err nb_frame_decode(struct net_buf *run, struct net_buf *raw, size
 typedef void (*nb_run_cb)(void *ctx, struct net_buf *run, size_t len);
 
 struct nb_splitter {
-	struct net_buf *run; /* capacity = the largest legal run */
+	struct net_buf *run; /* collects the current run */
+	size_t max_run;      /* the largest legal run (NB_FRAME_MAX_RUN(mtu)) */
 	size_t discarded;    /* bytes of the run being discarded, 0 when collecting */
 };
 
-void nb_splitter_init(struct nb_splitter *sp, struct net_buf *run);
+/* run needs max_run bytes of room. */
+void nb_splitter_init(struct nb_splitter *sp, struct net_buf *run, size_t max_run);
 void nb_splitter_feed(struct nb_splitter *sp, const uint8_t *data, size_t len, nb_run_cb cb,
 		      void *ctx);
 

@@ -75,7 +75,7 @@ void nb_link_init(struct nb_link *link, const struct nb_link_config *cfg,
 	link->cfg.window = CLAMP(cfg->window, 1, NB_LINK_WINDOW_LIMIT);
 	link->ops = ops;
 	link->ctx = ctx;
-	nb_splitter_init(&link->splitter, rx_run);
+	nb_splitter_init(&link->splitter, rx_run, NB_FRAME_MAX_RUN(cfg->mtu));
 	link->rx_raw = rx_raw;
 	link->tx_raw = tx_raw;
 	link->tx_wire = tx_wire;
@@ -149,15 +149,26 @@ static void on_frame(struct nb_link *link, const struct nb_frame_hdr *hdr, const
 	link->stats.frames_in++;
 
 	switch (hdr->type) {
-	case NB_FT_RST:
+	case NB_FT_RST: {
+		uint32_t nonce = sys_get_le32(payload);
+
 		link->peer_win = hdr->win;
-		reset_state(link);
-		send_rst(link, NB_FT_RST_ACK, sys_get_le32(payload));
+		/* A repeat of the RST we already answered (our RST_ACK was lost, or the line
+		 * duplicated it) is answered again without a second reset: it would discard the
+		 * new link's frames. */
+		if (!(link->synced && link->peer_nonce_valid && nonce == link->peer_nonce)) {
+			reset_state(link);
+			link->peer_nonce = nonce;
+			link->peer_nonce_valid = true;
+		}
+		send_rst(link, NB_FT_RST_ACK, nonce);
 		return;
+	}
 	case NB_FT_RST_ACK:
 		if (link->rst_pending && sys_get_le32(payload) == link->nonce) {
 			link->peer_win = hdr->win;
 			reset_state(link);
+			link->peer_nonce_valid = false;
 		}
 		return;
 	default:
@@ -183,6 +194,9 @@ static void on_frame(struct nb_link *link, const struct nb_frame_hdr *hdr, const
 
 	link->peer_win = hdr->win;
 	process_ack(link, hdr->ack, now);
+	if (hdr->win == 0) {
+		link->retries = 0; /* a peer that answers with a closed window is alive: keep probing */
+	}
 	if (hdr->type != NB_FT_DATA) {
 		return;
 	}
@@ -268,6 +282,7 @@ static void declare_dead(struct nb_link *link)
 	drop_inflight(link);
 	link->ops->on_reset(link->ctx, true);
 	link->synced = false;
+	link->peer_nonce_valid = false;
 	link->rst_pending = false;
 	link->rto_deadline = 0;
 	link->probe_at = 0;

@@ -85,7 +85,9 @@ struct nb_link {
 
 	bool synced;
 	bool rst_pending;       /* we sent RST and wait for its RST_ACK */
-	uint32_t nonce;
+	uint32_t nonce;          /* of our RST */
+	uint32_t peer_nonce;     /* of the last RST we answered */
+	bool peer_nonce_valid;
 	uint16_t rst_tries_left; /* 0 with rst_pending: unbounded */
 	int64_t rst_next;       /* next RST repetition */
 	int64_t unsync_rst_at;  /* last RST sent in answer to DATA while unsynchronised */
