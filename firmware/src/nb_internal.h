@@ -77,6 +77,12 @@ int nb_out_begin(struct nb_out *o, struct nb_req *req, uint8_t kind);
  * nb_out_send/nb_out_abort, so notification ids leave in order.
  */
 int nb_ntf_begin(struct nb_out *o, uint8_t op, enum nb_overrun_what what);
+/* True when nb_ntf_begin would get a buffer now: a module with a queue of its own waits for this
+ * rather than dropping. */
+bool nb_ntf_room(void);
+/* Counts n notifications a module dropped before nb_ntf_begin (its bounded queue was full); they
+ * are reported with the next OVERRUN {1: what}. */
+void nb_overrun_add(enum nb_overrun_what what, uint32_t n);
 /* The body encoder of an open message. */
 static inline struct nb_enc *nb_out_enc(struct nb_out *o)
 {

@@ -12,6 +12,8 @@
 #include <zephyr/net/ethernet_mgmt.h>
 #endif
 
+#include <zcbor_decode.h>
+
 #include "nb_proto.h"
 
 /* Fields are read with memcpy at their offsets: net_mgmt's queue copies info into a byte array
@@ -325,6 +327,34 @@ int nb_evt_encode_ntf(uint8_t *buf, size_t cap, uint32_t seq, const struct nb_ev
 			       nb_evt_encode_body(&e, ev) && nb_enc_end(&e, len)
 		       ? 0
 		       : -ENOMEM;
+}
+
+int nb_evt_decode_masks(const uint8_t *item, size_t len, uint64_t *out, size_t max, size_t *count)
+{
+	ZCBOR_STATE_D(zs, 1, item, len, 1, 0);
+	size_t n = 0;
+
+	*count = 0;
+	if (len == 0 || ZCBOR_MAJOR_TYPE(item[0]) != ZCBOR_MAJOR_TYPE_LIST ||
+	    !zcbor_list_start_decode(zs)) {
+		return -EINVAL;
+	}
+	while (!zcbor_array_at_end(zs)) {
+		uint64_t mask;
+
+		if (!zcbor_uint64_decode(zs, &mask)) {
+			return -EINVAL;
+		}
+		if (n < max) {
+			out[n] = mask;
+		}
+		n++;
+	}
+	if (!zcbor_list_end_decode(zs)) {
+		return -EINVAL;
+	}
+	*count = n;
+	return n > max ? -ENOSPC : 0;
 }
 
 bool nb_evt_mask_match(uint64_t mask, uint64_t event)

@@ -86,6 +86,13 @@ bool nb_evt_mask_match(uint64_t mask, uint64_t event);
 bool nb_evt_masks_match(const uint64_t *masks, size_t n, uint64_t event);
 
 /*
+ * Decodes evt-subscribe-req's key 1 (the encoded array item) into out. *count is the number of
+ * masks the array holds. 0, -ENOSPC (more than max: the first max are in out), or -EINVAL (not an
+ * array of uints).
+ */
+int nb_evt_decode_masks(const uint8_t *item, size_t len, uint64_t *out, size_t max, size_t *count);
+
+/*
  * The net_mgmt callback masks that cover n host masks: one per distinct layer + layer code, command
  * bits OR-ed (every command when a mask has none), and never the synchronous-wait bit. Writes at
  * most n entries to out and returns how many.
