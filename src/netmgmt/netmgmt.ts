@@ -487,6 +487,20 @@ export class NetMgmt extends EventEmitter {
 
   // ------------------------------------------------------------------------------ requests
 
+  /**
+   * Resolves once every subscription change asked for so far has been answered by the board.
+   * The requests below wait for it, so `const w = eventWait(...); await ifaceDown(...)` cannot
+   * make the board raise the event before it filters for it.
+   */
+  async whenSubscribed(): Promise<void> {
+    await this.syncChain;
+  }
+
+  private async act(op: number, body: CborMap, opts: RequestOptions): Promise<CborMap> {
+    await this.syncChain;
+    return this.client.request(op, body, opts);
+  }
+
   /** IFACE_DUMP: every interface (or one), repeated while the board says it was interrupted. */
   async ifaceDump(ifindex?: number, opts: RequestOptions = {}): Promise<NetInterface[]> {
     const body: CborMap = ifindex === undefined ? new Map() : ifaceBody(ifindex);
@@ -505,39 +519,39 @@ export class NetMgmt extends EventEmitter {
   }
 
   async ifaceUp(ifindex: number, opts: RequestOptions = {}): Promise<void> {
-    await this.client.request(Op.IFACE_UP, ifaceBody(ifindex), opts);
+    await this.act(Op.IFACE_UP, ifaceBody(ifindex), opts);
   }
 
   async ifaceDown(ifindex: number, opts: RequestOptions = {}): Promise<void> {
-    await this.client.request(Op.IFACE_DOWN, ifaceBody(ifindex), opts);
+    await this.act(Op.IFACE_DOWN, ifaceBody(ifindex), opts);
   }
 
   /** Adds "192.0.2.1", "2001:db8::1/64", ... (a "/len" suffix sets the prefix length). */
   async addrAdd(ifindex: number, address: string | Uint8Array, opts: AddrAddOptions = {}): Promise<void> {
     const a = parseAddress(address);
-    await this.client.request(Op.ADDR_ADD, addrBody(ifindex, a.bytes, opts.prefixLen ?? a.prefixLen, opts.lifetime), opts);
+    await this.act(Op.ADDR_ADD, addrBody(ifindex, a.bytes, opts.prefixLen ?? a.prefixLen, opts.lifetime), opts);
   }
 
   async addrDel(ifindex: number, address: string | Uint8Array, opts: RequestOptions = {}): Promise<void> {
     const a = parseAddress(address);
-    await this.client.request(Op.ADDR_DEL, addrBody(ifindex, a.bytes), opts);
+    await this.act(Op.ADDR_DEL, addrBody(ifindex, a.bytes), opts);
   }
 
   async dhcpv4Start(ifindex: number, opts: RequestOptions = {}): Promise<void> {
-    await this.client.request(Op.DHCPV4_START, ifaceBody(ifindex), opts);
+    await this.act(Op.DHCPV4_START, ifaceBody(ifindex), opts);
   }
 
   async dhcpv4Stop(ifindex: number, opts: RequestOptions = {}): Promise<void> {
-    await this.client.request(Op.DHCPV4_STOP, ifaceBody(ifindex), opts);
+    await this.act(Op.DHCPV4_STOP, ifaceBody(ifindex), opts);
   }
 
   async hostnameSet(name: string, opts: RequestOptions = {}): Promise<void> {
-    await this.client.request(Op.HOSTNAME_SET, hostnameBody(name), opts);
+    await this.act(Op.HOSTNAME_SET, hostnameBody(name), opts);
   }
 
   /** net_mgmt(request, iface, data, len) for a request code the board registered; its reply data. */
   async netMgmt(request: bigint, ifindex: number, data?: Uint8Array, opts: RequestOptions = {}): Promise<Uint8Array | undefined> {
-    const rsp = await this.client.request(Op.NET_MGMT, netMgmtBody(request, ifindex, data), opts);
+    const rsp = await this.act(Op.NET_MGMT, netMgmtBody(request, ifindex, data), opts);
     const out = rsp.get(1);
     if (out === undefined) return undefined;
     if (!(out instanceof Uint8Array)) throw new ProtocolError('NET_MGMT response: key 1 should be a bstr');
