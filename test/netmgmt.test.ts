@@ -317,6 +317,21 @@ describe('overrun and reboot', () => {
     expect(nm.counters().resyncs).toBe(1);
   });
 
+  it('keeps trying a resync whose dumps a flood keeps interrupting', async () => {
+    const { nm, nb } = await setup({ dumpRetries: 2 });
+    await nm.addEventCallback(nm.initEventCallback(() => {}, NET_EVENT_IPV4_ADDR_ADD));
+    const resync = new Promise<Resync>((r) => nm.once('resync', r));
+    nb.interruptDumps = 7; // the first resync attempt (3 dumps) and the second fail; the third succeeds
+    nb.congested = true;
+    nb.queueLimit = 0;
+    nb.addAddr(2, '192.0.2.77');
+    await nb.drain();
+    const r = await resync;
+    expect(r).toMatchObject({ reason: 'overrun', dropped: 1 });
+    expect(nb.dumpCount).toBe(8);
+    expect(nm.counters()).toMatchObject({ resyncs: 1, resyncFailures: 0 });
+  });
+
   it('re-subscribes after a reboot and resyncs', async () => {
     const { nm, nb, board, client } = await setup();
     const got: NetEvent[] = [];

@@ -73,6 +73,9 @@ function ifaceSignature(i: NetInterface): string {
   return JSON.stringify([i.name, i.l2, i.mtu, i.flags, i.linkAddress, i.hostname, i.dnsServers]);
 }
 
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 2000;
+
 export class NetworkMonitor {
   private view = new Map<number, NetInterface>();
   private readonly ops = new Set<NetworkMonitorOps>();
@@ -83,6 +86,8 @@ export class NetworkMonitor {
   private closed = false;
   private readonly c: MonitorCounters = { refreshes: 0, fullRefreshes: 0, refreshFailures: 0, opsErrors: 0 };
   private lastError: unknown;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryBackoff = RETRY_MIN_MS;
   // The resync's own dump could be older than a refresh in flight: re-dump in the refresh order.
   private readonly onResync = (_r: Resync) => void this.refreshAll().catch(() => undefined);
 
@@ -102,8 +107,13 @@ export class NetworkMonitor {
     });
     nm.on('resync', m.onResync);
     // Subscribe first, then dump: an event between the two only marks a refresh that re-dumps.
-    await nm.addEventCallback(m.callback);
-    await m.refreshAll();
+    try {
+      await nm.addEventCallback(m.callback);
+      await m.refreshAll();
+    } catch (err) {
+      await m.destroy();
+      throw err;
+    }
     return m;
   }
 
@@ -173,8 +183,23 @@ export class NetworkMonitor {
   private async kick(): Promise<void> {
     while (!this.closed && (this.fullPending || this.dirty.size > 0)) {
       if (!this.refreshing) this.refreshing = this.refreshLoop().finally(() => (this.refreshing = undefined));
-      if (!(await this.refreshing)) return;
+      if (!(await this.refreshing)) {
+        this.scheduleRetry();
+        return;
+      }
+      this.retryBackoff = RETRY_MIN_MS;
     }
+  }
+
+  /** A failed refresh is tried again later, so a quiet board is never left out of date. */
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.kick();
+    }, this.retryBackoff);
+    this.retryTimer.unref();
+    this.retryBackoff = Math.min(this.retryBackoff * 2, RETRY_MAX_MS);
   }
 
   /** False when a dump failed (what it was for stays pending). */
@@ -264,6 +289,7 @@ export class NetworkMonitor {
   async destroy(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.nm.off('resync', this.onResync);
     this.ops.clear();
     await this.nm.delEventCallback(this.callback).catch(() => undefined);

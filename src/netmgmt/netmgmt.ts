@@ -138,6 +138,9 @@ export interface AddrAddOptions extends RequestOptions {
   lifetime?: number;
 }
 
+/** Resync dumps tried before 'resync-error' (with backoff up to 1 s: about 20 s in all). */
+const RESYNC_ATTEMPTS = 24;
+
 export class NetMgmt extends EventEmitter {
   private readonly callbacks = new Set<EventCallback>();
   private currentLayout: EventLayout;
@@ -463,13 +466,22 @@ export class NetMgmt extends EventEmitter {
   private async runResync(reason: Resync['reason']): Promise<void> {
     const dropped = this.resyncDropped;
     this.resyncDropped = 0;
-    try {
-      const interfaces = await this.ifaceDump();
-      if (this.closed) return;
-      this.c.resyncs++;
-      this.emit('resync', { reason, dropped, interfaces } satisfies Resync);
-    } catch (err) {
-      this.emitResyncError(err);
+    // A flood keeps interrupting dumps: back off and try again rather than leave the view stale.
+    for (let attempt = 0, backoff = 50; ; attempt++, backoff = Math.min(backoff * 2, 1000)) {
+      try {
+        const interfaces = await this.ifaceDump();
+        if (this.closed) return;
+        this.c.resyncs++;
+        this.emit('resync', { reason, dropped, interfaces } satisfies Resync);
+        return;
+      } catch (err) {
+        const retry = (err instanceof DumpInterruptedError || err instanceof TimeoutError) && attempt < RESYNC_ATTEMPTS;
+        if (!retry || this.closed) {
+          this.emitResyncError(err);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, backoff).unref());
+      }
     }
   }
 
