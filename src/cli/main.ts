@@ -37,6 +37,25 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/**
+ * Global options may be given before or after the command name. commander's optsWithGlobals lets
+ * the parent's defaults win; here a value the user gave, wherever, beats any default.
+ */
+export function mergedOptions(cmd: Command): GlobalOptions {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+  const out: Record<string, unknown> = {};
+  const given = new Set<string>();
+  for (const c of chain) {
+    for (const [key, value] of Object.entries(c.opts())) {
+      const fromUser = c.getOptionValueSource(key) !== 'default';
+      if (fromUser || !given.has(key)) out[key] = value;
+      if (fromUser) given.add(key);
+    }
+  }
+  return out as unknown as GlobalOptions;
+}
+
 /** Builds the program; `done` receives each action's exit status. */
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = addGlobalOptions(new Command('netbridge'))
@@ -52,7 +71,7 @@ export function buildProgram(io: Io, done: (code: number) => void): Command {
       outputError: (s, write) => write(s.replace(/^error: /, 'netbridge: ')),
     });
 
-  const ctxOf = (cmd: Command) => makeCtx(io, cmd.optsWithGlobals<GlobalOptions>());
+  const ctxOf = (cmd: Command) => makeCtx(io, mergedOptions(cmd));
   const sub = (name: string, description: string) =>
     addGlobalOptions(program.command(name).description(description).exitOverride());
 
