@@ -18,7 +18,6 @@
 #include <zephyr/kernel.h>
 #include <zephyr/logging/log.h>
 #include <zephyr/net/hostname.h>
-#include <zephyr/net/net_event.h>
 #include <zephyr/net/net_if.h>
 #include <zephyr/net/net_ip.h>
 #include <zephyr/net/net_mgmt.h>
@@ -145,7 +144,7 @@ static void send_events(struct k_work *work)
 
 	ARG_UNUSED(work);
 	while (k_msgq_peek(&evt_queue, &ev) == 0) {
-		if (!nb_ntf_room()) {
+		if (!nb_ntf_room(0)) {
 			k_work_schedule(&send_work, K_MSEC(NB_EVT_RETRY_MS));
 			return;
 		}
@@ -502,7 +501,7 @@ static void handle_addr_add(struct nb_req *req)
 {
 	struct addr_req a;
 	struct net_if_addr *ifaddr = NULL;
-	char why[80];
+	char why[96];
 
 	if (!decode_addr_req(req, &a) || family_unsupported(req, &a)) {
 		return;
@@ -545,7 +544,7 @@ static void handle_addr_del(struct nb_req *req)
 {
 	struct addr_req a;
 	bool removed = false;
-	char why[80];
+	char why[96];
 
 	if (!decode_addr_req(req, &a) || family_unsupported(req, &a)) {
 		return;

@@ -6,11 +6,12 @@
 #ifndef NB_NETMGMT_EVENT_H_
 #define NB_NETMGMT_EVENT_H_
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <zephyr/net/hostname.h>
 #include <zephyr/sys/util.h>
+#include <zephyr/net/hostname.h>
 
 #include "nb_msg.h"
 

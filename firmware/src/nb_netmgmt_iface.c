@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <zcbor_encode.h>
 #include <zephyr/kernel.h>
 #include <zephyr/net/hostname.h>
 #include <zephyr/net/net_ip.h>
