@@ -192,12 +192,6 @@ int nb_ntf_begin(struct nb_out *o, uint8_t op, enum nb_overrun_what what)
 	return 0;
 }
 
-bool nb_ntf_room(void)
-{
-	return atomic_get(&started) && nb_link_synced(&link) &&
-	       k_mem_slab_num_free_get(&tx_slab) > NB_TX_RESERVED_FOR_ANSWERS;
-}
-
 void nb_overrun_add(enum nb_overrun_what what, uint32_t n)
 {
 	if (what < NB_OVERRUN_EVENTS || what > NB_OVERRUN_NOTIFICATIONS || n == 0) {
@@ -207,6 +201,12 @@ void nb_overrun_add(enum nb_overrun_what what, uint32_t n)
 	atomic_add(&overrun_total[what], (atomic_val_t)n);
 	nb_stat_add(NB_CNT_OVERRUNS, (int32_t)n);
 	k_sem_give(&link_wake); /* the link thread sends the OVERRUN when a buffer is free */
+}
+
+bool nb_ntf_room(unsigned int spare)
+{
+	return atomic_get(&started) && nb_link_synced(&link) &&
+	       k_mem_slab_num_free_get(&tx_slab) > NB_TX_RESERVED_FOR_ANSWERS + spare;
 }
 
 void nb_out_abort(struct nb_out *o)

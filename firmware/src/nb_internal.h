@@ -77,9 +77,6 @@ int nb_out_begin(struct nb_out *o, struct nb_req *req, uint8_t kind);
  * nb_out_send/nb_out_abort, so notification ids leave in order.
  */
 int nb_ntf_begin(struct nb_out *o, uint8_t op, enum nb_overrun_what what);
-/* True when nb_ntf_begin would get a buffer now: a module with a queue of its own waits for this
- * rather than dropping. */
-bool nb_ntf_room(void);
 /* Counts n notifications a module dropped before nb_ntf_begin (its bounded queue was full); they
  * are reported with the next OVERRUN {1: what}. */
 void nb_overrun_add(enum nb_overrun_what what, uint32_t n);
@@ -94,6 +91,11 @@ int nb_out_send(struct nb_out *o);
  * (for the standalone nb_msg_encode_* encoders). */
 int nb_out_send_encoded(struct nb_out *o, size_t len);
 void nb_out_abort(struct nb_out *o);
+/*
+ * True when nb_ntf_begin would get a buffer now with `spare` more left over for other notifiers:
+ * producers that must not lose what they read (socket data) check before reading.
+ */
+bool nb_ntf_room(unsigned int spare);
 
 /* One-shot answers. */
 int nb_reply_empty(struct nb_req *req);
