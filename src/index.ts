@@ -50,3 +50,15 @@ export {
   type RequestOptions,
 } from './session/client.js';
 export * from './netmgmt/index.js';
+export * as sockets from './sockets/index.js';
+export {
+  BoardServer,
+  BoardSocket,
+  BoardUdpSocket,
+  ConnectionResetError,
+  FeatureUnsupportedError,
+  type NetApi,
+  type SockAddr,
+  Sockets,
+  createNetApi,
+} from './sockets/index.js';
