@@ -22,7 +22,7 @@ const started = performance.now();
 console.log(`host decoder fuzzing: ${runs} cases per property, seed ${seed}`);
 for (const { name, property } of properties()) {
   const t0 = performance.now();
-  const details = fc.check(property, { numRuns: runs, seed });
+  const details = await fc.check(property, { numRuns: runs, seed });
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   if (details.failed) {
     failed++;
