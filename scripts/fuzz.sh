@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh [--seconds N] [--update-corpus] [--jobs N]
 #
 #   --seconds N        run time (default 120, the CI length)
-#   --update-corpus    merge the new interesting inputs into firmware/fuzz/corpus (minimized)
+#   --update-corpus    rewrite firmware/fuzz/corpus as the smallest set covering everything seen
 #   --jobs N           parallel fuzzing processes (default 1)
 # Exit status: 0 no finding, 1 a finding (crash input under build/fuzz/artifacts/), 2 set-up error.
 set -euo pipefail
@@ -76,8 +76,11 @@ if ((status != 0)); then
 fi
 
 if ((update)); then
-  # Keep the committed corpus small: only inputs that add coverage, minimized by libFuzzer's merge.
-  "$bin" -merge=1 -max_len=4096 firmware/fuzz/corpus "$out/seeds" "$out/work" 2>>"$out/fuzz.log"
+  # Keep the committed corpus small: the fewest inputs that cover every feature found so far.
+  rm -rf "$out/merged" && mkdir -p "$out/merged"
+  "$bin" -set_cover_merge=1 -max_len=4096 "$out/merged" firmware/fuzz/corpus "$out/seeds" "$out/work" 2>>"$out/fuzz.log"
+  rm -f firmware/fuzz/corpus/*
+  cp "$out/merged"/* firmware/fuzz/corpus/
   echo "fuzz: firmware/fuzz/corpus now holds $(find firmware/fuzz/corpus -type f | wc -l) inputs"
 fi
 echo "fuzz: no finding in $seconds s"
