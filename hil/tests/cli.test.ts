@@ -1,0 +1,155 @@
+/**
+ * The netbridge CLI against the target, run as a user runs it: `node bin/netbridge.js --port <bridge>`
+ * in a child process, output parsed, exit statuses checked. The bridge UART takes one process at a
+ * time, so this file never opens a Client of its own: events are raised through the console.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../lib/workspace.js';
+import { hil, type Hil } from '../lib/suite.js';
+
+const bin = path.join(repoRoot, 'bin', 'netbridge.js');
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Watch {
+  stdout: string;
+  stderr: string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function cli(args: string[], opts: { onOutput?: (w: Watch) => void; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const w: Watch = { stdout: '', stderr: '', kill: (s) => child.kill(s) };
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 40_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      w.stdout += d;
+      opts.onOutput?.(w);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      w.stderr += d;
+      opts.onOutput?.(w);
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      setTimeout(() => resolve({ code, signal, stdout: w.stdout, stderr: w.stderr }), 20);
+    });
+  });
+}
+
+const jsonLines = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+interface Iface {
+  index: number;
+  name: string;
+  l2: string;
+  up: boolean;
+  loopback: boolean;
+  flagNames: string[];
+  addresses: { family: number; address: string }[];
+}
+
+describe('netbridge CLI on the target', () => {
+  let h: Hil;
+  let port: string[];
+  beforeAll(async () => {
+    h = await hil();
+    port = ['--port', h.bridgePath, '--baud', String(h.baudRate), '--timeout', '15s'];
+  });
+  afterAll(() => h?.control?.close());
+
+  it('info --json reports the board the build was made for', async () => {
+    const r = await cli(['info', '--json', ...port]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [j, ...rest] = jsonLines(r.stdout) as { info: { board: string; zephyrVersion: string; bootId: string }; host: { framesIn: number } }[];
+    expect(rest).toHaveLength(0);
+    expect(j?.info.bootId).toMatch(/^[0-9a-f]{16}$/);
+    expect(j?.host.framesIn).toBeGreaterThan(0);
+    if (h.expect) {
+      expect(j?.info.board).toBe(h.expect.board);
+      expect(j?.info.zephyrVersion).toBe(h.expect.zephyrVersion);
+    }
+  });
+
+  it('ifaces --json lists the interfaces, one object per line', async () => {
+    const r = await cli(['ifaces', '--json', ...port]);
+    expect(r.code).toBe(0);
+    const ifs = jsonLines(r.stdout) as unknown as Iface[];
+    expect(ifs.length).toBeGreaterThan(0);
+    for (const i of ifs) {
+      expect(i.index).toBeGreaterThan(0);
+      expect(typeof i.name).toBe('string');
+      expect(Array.isArray(i.addresses)).toBe(true);
+    }
+    // every emulated target has an interface with an IPv4 address (QEMU: DHCP lease or static; native_sim: loopback)
+    expect(ifs.some((i) => i.addresses.some((a) => a.family === 4))).toBe(true);
+  });
+
+  it("monitor --json prints the events the board's shell causes, and exits 130 on Ctrl-C", async (ctx) => {
+    if (!h.control || !h.describe.hasConsole) ctx.skip(`${h.target}: no console here to raise events from`);
+    const control = h.control!;
+    const ifs = jsonLines((await cli(['ifaces', '--json', ...port])).stdout) as unknown as Iface[];
+    const iface = ifs.find((i) => i.flagNames.includes('IPV4')) ?? ifs[0];
+    if (!iface) throw new Error('no interface to add an address to');
+    const addr = '192.0.2.77';
+    let added = false;
+    let deleted = false;
+    const r = await cli(['monitor', '--json', '--verbose', '--event', 'IPV4_ADDR_*', ...port], {
+      onOutput: (w) => {
+        // --verbose says on stderr when the board's subscription is in place
+        if (!added && w.stderr.includes('subscribed; waiting for events')) {
+          added = true;
+          void control.consoleWrite(`net ipv4 add ${iface.index} ${addr} 255.255.255.0\n`);
+        }
+        if (added && !deleted && w.stdout.includes('NET_EVENT_IPV4_ADDR_ADD')) {
+          deleted = true;
+          void control.consoleWrite(`net ipv4 del ${iface.index} ${addr}\n`);
+        }
+        if (deleted && w.stdout.includes('NET_EVENT_IPV4_ADDR_DEL')) w.kill('SIGINT');
+      },
+    });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(130);
+    const events = jsonLines(r.stdout).filter((o) => o.type === 'event');
+    expect(events.map((e) => e.event)).toEqual(['NET_EVENT_IPV4_ADDR_ADD', 'NET_EVENT_IPV4_ADDR_DEL']);
+    for (const e of events) {
+      expect(e).toMatchObject({ layer: 'L3', iface: iface.index });
+      expect(e.code).toMatch(/^0x[0-9a-f]{16}$/);
+      expect(Date.parse(e.time as string)).not.toBeNaN();
+      expect((e.info as { address?: string } | null)?.address).toBe(addr);
+    }
+  });
+
+  it('the port is free again after each command: two in a row both succeed', async () => {
+    const a = await cli(['info', '--json', ...port]);
+    const b = await cli(['info', '--json', ...port]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const bootA = (jsonLines(a.stdout)[0] as { info: { bootId: string } }).info.bootId;
+    const bootB = (jsonLines(b.stdout)[0] as { info: { bootId: string } }).info.bootId;
+    expect(bootB).toBe(bootA);
+  });
+
+  it('a bad port fails with one line and a non-zero status', async () => {
+    const r = await cli(['info', '--port', `${h.bridgePath}-missing`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^netbridge: .*\(NB_PORT\)$/m);
+  });
+});
