@@ -11,7 +11,7 @@ import { inet_ntop, inet_pton } from '../src/sockets/addr.js';
 import * as C from '../src/sockets/constants.js';
 import { FeatureUnsupportedError, InvalidArgumentError } from '../src/sockets/errors.js';
 import { decodeOptionValue, encodeOptionValue } from '../src/sockets/options.js';
-import { Sockets } from '../src/sockets/zsock.js';
+import { type PollFd, Sockets } from '../src/sockets/zsock.js';
 import { createMemoryPair } from '../src/transport/memory.js';
 import { SocketsFakeBoard, type SocketsFakeOptions } from './sockets-fake-board.js';
 
@@ -242,7 +242,7 @@ describe('zsock mirror on a fake board', () => {
   it('poll and select report readiness; select fails EBADF for a closed fd', async () => {
     const { z } = await setup();
     const [c, a] = await tcpPair(z);
-    const fds = [{ fd: a, events: C.POLLIN }, { fd: c, events: C.POLLOUT }];
+    const fds: PollFd[] = [{ fd: a, events: C.POLLIN }, { fd: c, events: C.POLLOUT }];
     expect(await z.poll(fds, 0)).toBe(1);
     expect(fds[0]?.revents).toBe(0);
     expect(fds[1]?.revents).toBe(C.POLLOUT);

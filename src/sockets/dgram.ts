@@ -8,7 +8,7 @@ import { BoardError } from '../errors.js';
 import { Op, body } from '../codec/messages.js';
 import { type SockAddr, familyOf } from './addr.js';
 import * as C from './constants.js';
-import { ConnectionResetError, InvalidArgumentError } from './errors.js';
+import { ConnectionResetError, InvalidArgumentError, asResetError } from './errors.js';
 import { type PushHandler, SockEvent, SocketRouter } from './router.js';
 import { resolveOnBoard } from './streams.js';
 import type { Sockets } from './zsock.js';
@@ -34,6 +34,7 @@ export class BoardUdpSocket extends EventEmitter implements PushHandler {
   private closed = false;
   private boardGone = false;
   private opening: Promise<number> | undefined;
+  private bootId = '';
   private readonly router: SocketRouter;
   private readonly family: number;
   private readonly credit: number;
@@ -56,6 +57,7 @@ export class BoardUdpSocket extends EventEmitter implements PushHandler {
     this.opening ??= (async () => {
       const fd = await this.sockets.socket(this.family, C.SOCK_DGRAM, C.IPPROTO_UDP);
       this.fd = fd;
+      this.bootId = this.sockets.client.info.bootId;
       try {
         if (bindTo) await this.sockets.bind(fd, bindTo);
         this.router.register(fd, this);
@@ -63,8 +65,8 @@ export class BoardUdpSocket extends EventEmitter implements PushHandler {
         return fd;
       } catch (err) {
         this.fd = undefined;
-        await this.sockets.close(fd).catch(() => {});
-        throw err;
+        await this.router.closeOnBoot(fd, this.bootId, (n) => this.sockets.close(n));
+        throw asResetError(err);
       }
     })();
     return this.opening;
@@ -115,7 +117,7 @@ export class BoardUdpSocket extends EventEmitter implements PushHandler {
       },
       (err: Error) => {
         this.granting = false;
-        if (!this.closed) this.emit('error', err);
+        if (!this.closed && this.listenerCount('error') > 0) this.emit('error', asResetError(err));
       },
     );
   }
@@ -147,7 +149,7 @@ export class BoardUdpSocket extends EventEmitter implements PushHandler {
 
   onReset(err: ConnectionResetError): void {
     this.boardGone = err.reason === 'board-rebooted';
-    this.emit('error', err);
+    if (this.listenerCount('error') > 0) this.emit('error', err);
     void this.close();
   }
 
@@ -158,7 +160,7 @@ export class BoardUdpSocket extends EventEmitter implements PushHandler {
     this.fd = undefined;
     if (fd !== undefined) {
       this.router.unregister(fd, this);
-      if (!this.boardGone && this.sockets.client.state !== 'closed') await this.sockets.close(fd).catch(() => {});
+      if (!this.boardGone) await this.router.closeOnBoot(fd, this.bootId, (n) => this.sockets.close(n));
     }
     this.emit('close');
   }

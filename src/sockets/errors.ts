@@ -1,6 +1,6 @@
 /** Typed errors of the sockets mirror and streams. Board failures stay BoardError (errno by name). */
 import { errnoNumber } from '../errno.js';
-import { BoardError, NetbridgeError } from '../errors.js';
+import { BoardError, BoardRebootedError, ClosedError, LinkDownError, LinkResetError, NetbridgeError } from '../errors.js';
 
 /** A call the host refuses before sending it (bad family, port, value form...), errno as the board would say. */
 export class InvalidArgumentError extends NetbridgeError {
@@ -52,4 +52,16 @@ export function isErrno(err: unknown, name: string): boolean {
     (err instanceof BoardError || err instanceof InvalidArgumentError || err instanceof ConnectionResetError) &&
     err.errnoName === name
   );
+}
+
+/**
+ * The session errors that mean "the board or the line went away" as ConnectionResetError (so a
+ * stream fails with one stable code whichever request noticed first); anything else unchanged.
+ */
+export function asResetError(err: unknown): Error {
+  if (err instanceof ConnectionResetError) return err;
+  if (err instanceof BoardRebootedError) return new ConnectionResetError('board-rebooted', err.message, { cause: err });
+  if (err instanceof LinkDownError || err instanceof LinkResetError) return new ConnectionResetError('link-down', err.message, { cause: err });
+  if (err instanceof ClosedError) return new ConnectionResetError('client-closed', err.message, { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
 }

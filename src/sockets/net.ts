@@ -3,6 +3,7 @@
  * createSocket, plus the zsock mirror itself as `sockets`.
  */
 import type { Client } from '../session/client.js';
+import { ConnectionResetError } from './errors.js';
 import { BoardUdpSocket, type UdpSocketOptions } from './dgram.js';
 import { type RouterCounters, SocketRouter } from './router.js';
 import { BoardServer, BoardSocket, type ConnectOptions, type ServerOptions } from './streams.js';
@@ -38,8 +39,12 @@ export function createNetApi(client: Client): NetApi {
     createConnection: connect as NetApi['connect'],
     connectAsync(opts) {
       const s = new BoardSocket(sockets, opts);
+      // The rejection reports a failed connect; the stream's own 'error' would be unhandled.
+      const swallow = () => {};
+      s.on('error', swallow);
       return s.connectTo(opts).then(() => {
-        if (s.destroyed) throw s.errored ?? new Error('socket destroyed while connecting');
+        if (s.destroyed || s.fd === undefined) throw s.errored ?? new ConnectionResetError('client-closed', 'socket destroyed while connecting');
+        s.off('error', swallow);
         return s;
       });
     },

@@ -73,6 +73,30 @@ export class SocketRouter {
     );
   }
 
+  /**
+   * Closes `fd` on the board only while the board is still the boot that opened it: a close issued
+   * while the session reconnects waits for the new HELLO and is dropped if the board rebooted, since
+   * the same fd number may by then belong to a new socket.
+   */
+  closeOnBoot(fd: number, bootId: string, close: (fd: number) => Promise<void>): Promise<void> {
+    const c = this.client;
+    if (c.state === 'closed') return Promise.resolve();
+    if (c.state === 'ready') return c.info.bootId === bootId ? close(fd).catch(() => {}) : Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const onReconnect = (e: { info: { bootId: string } }) => {
+        c.off('close', onClose);
+        if (e.info.bootId === bootId) close(fd).catch(() => {}).finally(resolve);
+        else resolve();
+      };
+      const onClose = () => {
+        c.off('reconnect', onReconnect);
+        resolve();
+      };
+      c.once('reconnect', onReconnect);
+      c.once('close', onClose);
+    });
+  }
+
   register(fd: number, handler: PushHandler): void {
     this.handlers.set(fd, handler);
   }
@@ -106,7 +130,7 @@ export class SocketRouter {
       return;
     }
     const h = this.handlers.get(fd);
-    if (msg.op === Op.SOCK_DATA) return this.onData(fd, msg.body, h);
+    if (msg.op === Op.SOCK_DATA) return this.onData(msg.body, h);
     this.c.eventNotifications++;
     let kind: number;
     let errno: number | undefined;
@@ -124,7 +148,7 @@ export class SocketRouter {
     h.onEvent(kind, errno);
   }
 
-  private onData(fd: number, b: CborMap, h: PushHandler | undefined): void {
+  private onData(b: CborMap, h: PushHandler | undefined): void {
     let data: Uint8Array;
     let from: SockAddr | undefined;
     try {
@@ -141,7 +165,6 @@ export class SocketRouter {
       this.c.orphanBytes += data.length;
       return;
     }
-    void fd;
     h.onData(data, from);
   }
 }

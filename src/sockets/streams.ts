@@ -11,7 +11,7 @@ import { BoardError, NetbridgeError } from '../errors.js';
 import { Op, body } from '../codec/messages.js';
 import { type SockAddr, familyOf } from './addr.js';
 import * as C from './constants.js';
-import { ConnectionResetError, InvalidArgumentError, isErrno } from './errors.js';
+import { ConnectionResetError, InvalidArgumentError, asResetError, isErrno } from './errors.js';
 import { type PushHandler, SockEvent, SocketRouter } from './router.js';
 import type { Sockets } from './zsock.js';
 
@@ -93,6 +93,8 @@ export class BoardSocket extends Duplex implements PushHandler {
   private boardGone = false;
   private eof = false;
   private readRequested = false;
+  /** The boot the socket was opened on: after a reboot its fd number is not ours any more. */
+  private bootId = '';
   private readonly sc: StreamCounters = { creditGranted: 0, creditOverrun: 0, shortWrites: 0, sendRetries: 0 };
 
   constructor(
@@ -120,6 +122,7 @@ export class BoardSocket extends Duplex implements PushHandler {
   /** Takes over an already connected board socket (accept, or a socket made through the mirror). */
   attach(fd: number, remote?: SockAddr): this {
     this.fd = fd;
+    this.bootId = this.sockets.client.info.bootId;
     if (remote) this.setRemote(remote);
     this.router.register(fd, this);
     this.connecting = false;
@@ -164,9 +167,10 @@ export class BoardSocket extends Duplex implements PushHandler {
       this.emit('ready');
     } catch (err) {
       this.connecting = false;
-      if (fd !== undefined && this.fd === undefined) this.sockets.close(fd).catch(() => {});
-      this.failReady(err as Error);
-      this.destroy(err as Error);
+      if (fd !== undefined && this.fd === undefined) void this.router.closeOnBoot(fd, this.sockets.client.info.bootId, (n) => this.sockets.close(n));
+      const e = asResetError(err);
+      this.failReady(e);
+      this.destroy(e);
     }
   }
 
@@ -199,7 +203,7 @@ export class BoardSocket extends Duplex implements PushHandler {
         },
         (err: Error) => {
           this.granting = false;
-          this.destroy(this.boardGone ? undefined : err);
+          this.destroy(asResetError(err));
         },
       );
   }
@@ -237,7 +241,7 @@ export class BoardSocket extends Duplex implements PushHandler {
   // ------------------------------------------------------------------------------- writable
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeAll(chunk).then(() => cb(), (err: Error) => cb(err));
+    this.writeAll(chunk).then(() => cb(), (err: unknown) => cb(asResetError(err)));
   }
 
   private async writeAll(chunk: Uint8Array): Promise<void> {
@@ -270,18 +274,15 @@ export class BoardSocket extends Duplex implements PushHandler {
   override _final(cb: (err?: Error | null) => void): void {
     this.ready
       .then(() => (this.fd === undefined ? undefined : this.sockets.shutdown(this.fd, C.SHUT_WR)))
-      .then(() => cb(), (err: Error) => cb(err));
+      .then(() => cb(), (err: unknown) => cb(asResetError(err)));
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const fd = this.fd;
     if (fd !== undefined) this.router.unregister(fd, this);
     // After a reboot the fd number may already belong to someone else: never close it then.
-    if (fd === undefined || this.boardGone || this.sockets.client.state === 'closed') return cb(err);
-    this.sockets.close(fd).then(
-      () => cb(err),
-      () => cb(err),
-    );
+    if (fd === undefined || this.boardGone) return cb(err);
+    void this.router.closeOnBoot(fd, this.bootId, (n) => this.sockets.close(n)).finally(() => cb(err));
   }
 
   // ------------------------------------------------------------------------------- net.Socket-alikes
@@ -329,6 +330,7 @@ export class BoardServer extends EventEmitter implements PushHandler {
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly open = new Set<BoardSocket>();
   private boardGone = false;
+  private bootId = '';
   accepted = 0;
 
   constructor(
@@ -349,6 +351,7 @@ export class BoardServer extends EventEmitter implements PushHandler {
       if (familyOf(h) === undefined) Object.assign(addr, await resolveOnBoard(this.sockets, h, lo.port ?? 0, lo.family));
       const fd = await this.sockets.socket(addr.family, C.SOCK_STREAM, 0);
       this.fd = fd;
+      this.bootId = this.sockets.client.info.bootId;
       await this.sockets.setsockopt(fd, C.SOL_SOCKET, C.SO_REUSEADDR, true).catch(() => {});
       await this.sockets.bind(fd, addr);
       await this.sockets.listen(fd, lo.backlog ?? 4);
@@ -366,10 +369,11 @@ export class BoardServer extends EventEmitter implements PushHandler {
       this.drainAccept();
       return this;
     } catch (err) {
-      if (this.fd !== undefined) await this.sockets.close(this.fd).catch(() => {});
+      if (this.fd !== undefined) await this.router.closeOnBoot(this.fd, this.bootId, (n) => this.sockets.close(n));
       this.fd = undefined;
-      this.emit('error', err);
-      throw err;
+      const e = asResetError(err);
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+      throw e;
     }
   }
 
@@ -396,9 +400,11 @@ export class BoardServer extends EventEmitter implements PushHandler {
 
   onReset(err: ConnectionResetError): void {
     this.boardGone = err.reason === 'board-rebooted';
+    const wasListening = this.listening;
     this.stop();
-    this.emit('error', err);
-    this.emit('close');
+    // Unlike other errors a reset is not thrown at a server nobody listens to: 'close' says it ended.
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    if (wasListening) this.emit('close');
   }
 
   /** Accepts every waiting peer without blocking a board worker (timeout 0 until EAGAIN). */
@@ -454,7 +460,7 @@ export class BoardServer extends EventEmitter implements PushHandler {
     const wasListening = this.listening;
     this.stop();
     this.fd = undefined;
-    if (fd !== undefined && !this.boardGone && this.sockets.client.state !== 'closed') await this.sockets.close(fd).catch(() => {});
+    if (fd !== undefined && !this.boardGone) await this.router.closeOnBoot(fd, this.bootId, (n) => this.sockets.close(n));
     if (wasListening) this.emit('close');
   }
 }
