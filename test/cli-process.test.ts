@@ -13,6 +13,7 @@ import { Kind, Op, decodeMessage } from '../src/codec/messages.js';
 import { doneBody, overrunBody } from '../src/codec/session-bodies.js';
 import { NET_EVENT_IF_DOWN, NET_EVENT_IPV4_ADDR_ADD } from '../src/netmgmt/codes.js';
 import { FakeBoard } from './helpers/fake-board.js';
+import { SocketsFakeBoard } from './sockets-fake-board.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'netbridge.js');
@@ -24,7 +25,10 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number } = {}): Promise<Run> {
+function cli(
+  args: string[],
+  opts: { onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void; onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number; stdin?: string } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: root,
@@ -38,7 +42,11 @@ function cli(args: string[], opts: { onStdout?: (text: string, kill: (s: NodeJS.
       stdout += d;
       opts.onStdout?.(stdout, (s) => child.kill(s));
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      opts.onStderr?.(stderr, (s) => child.kill(s));
+    });
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -259,6 +267,65 @@ describe('netbridge CLI failures', () => {
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toMatch(new RegExp(`^Usage: netbridge ${c}`, 'm'));
       expect(r.stdout, c).toContain('--port');
+    }
+  });
+});
+
+describe('netbridge nc against a board with sockets', () => {
+  let sockServer: Server;
+  let sockPort = 0;
+  const sockBoards = new Set<SocketsFakeBoard>();
+  beforeAll(async () => {
+    sockServer = createServer((socket) => {
+      socket.on('error', () => {});
+      const board = new SocketsFakeBoard(socket);
+      sockBoards.add(board);
+      socket.on('close', () => board.close());
+    });
+    await new Promise<void>((r) => sockServer.listen(0, '127.0.0.1', r));
+    sockPort = (sockServer.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const b of sockBoards) b.close();
+    await new Promise((r) => sockServer.close(r));
+  });
+  const sat = () => ['--port', `tcp:127.0.0.1:${sockPort}`];
+
+  it('a refused connection: one line, exit status 1', async () => {
+    const r = await cli(['nc', '127.0.0.1', '9', ...sat()], { stdin: 'hello' });
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr), r.stderr).toHaveLength(1);
+    expect(r.stderr).toMatch(/ECONNREFUSED/);
+  });
+
+  it('-l waits for a connection on the board and ends on Ctrl-C with 130', async () => {
+    let sent = false;
+    const r = await cli(['nc', '-l', '7000', '--verbose', ...sat()], {
+      onStderr: (text, kill) => {
+        if (!sent && text.includes('listening on the board at')) {
+          sent = true;
+          kill('SIGINT');
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/listening on the board at 0\.0\.0\.0:7000/);
+  });
+
+  it('-u sends stdin as datagrams and exits 0 after --wait', async () => {
+    const t0 = Date.now();
+    const r = await cli(['nc', '-u', '-w', '200', '127.0.0.1', '7001', ...sat()], { stdin: 'ping' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+  });
+
+  it('usage errors exit 2', async () => {
+    for (const args of [['nc', ...sat()], ['nc', 'example.com', ...sat()], ['nc', 'h', '70000', ...sat()]]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
     }
   });
 });

@@ -7,6 +7,7 @@ import { runBench, runHil } from './commands/devtools.js';
 import { runIfaces } from './commands/ifaces.js';
 import { runInfo } from './commands/info.js';
 import { runMonitor } from './commands/monitor.js';
+import { runNc } from './commands/nc.js';
 import { runPorts } from './commands/ports.js';
 import { QEMU_TARGETS, checkQemuTarget, runQemu } from './commands/qemu.js';
 import { type Io, makeCtx, processIo } from './context.js';
@@ -101,6 +102,17 @@ export function buildProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', '\nWith --json each line is one object: {"type":"event","time","event","code","layer","iface","info",...},\n{"type":"overrun",...} or {"type":"resync",...}.')
     .action(async (o: { event: string[]; iface?: number; count?: number; queue: number }, cmd: Command) => {
       done(await runMonitor(ctxOf(cmd), o));
+    });
+
+  sub('nc', "netcat through the board's sockets: stdin to the socket, the socket to stdout")
+    .argument('<host-or-port>', 'peer host (or, with -l, the port or bind address)')
+    .argument('[port]', 'peer port (with -l: the port to listen on)')
+    .option('-u, --udp', 'UDP instead of TCP', false)
+    .option('-l, --listen', 'listen on the board instead of connecting', false)
+    .option('-w, --wait <duration>', 'UDP: how long to wait for replies after stdin ends', parseDuration, 1000)
+    .addHelpText('after', '\nExit status as nc: 0 when the peer closes (TCP) or after --wait (UDP), 1 on failure, 130 on Ctrl-C.\nExamples:\n  echo -e "GET / HTTP/1.0\\r\\n\\r" | netbridge nc --port /dev/ttyACM0 example.com 80\n  netbridge nc -l 7000')
+    .action(async (a: string, b: string | undefined, o: { udp: boolean; listen: boolean; wait: number }, cmd: Command) => {
+      done(await runNc(ctxOf(cmd), b === undefined ? [a] : [a, b], o));
     });
 
   sub('qemu', 'build the firmware if needed, boot it emulated, and run a command against it')
