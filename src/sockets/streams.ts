@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { errnoName } from '../errno.js';
-import { BoardError, NetbridgeError } from '../errors.js';
+import { BoardError, LinkResetError, NetbridgeError } from '../errors.js';
 import { Op, body } from '../codec/messages.js';
 import { type SockAddr, familyOf } from './addr.js';
 import * as C from './constants.js';
@@ -44,6 +44,8 @@ export interface StreamCounters {
 }
 
 const DEFAULT_HWM = 16 * 1024;
+/** How long a stream whose request died in a link reset waits for the session's verdict. */
+const RESET_VERDICT_MS = 15_000;
 const EAGAIN_BACKOFF_MIN_MS = 5;
 const EAGAIN_BACKOFF_MAX_MS = 200;
 
@@ -95,6 +97,7 @@ export class BoardSocket extends Duplex implements PushHandler {
   private readRequested = false;
   /** The boot the socket was opened on: after a reboot its fd number is not ours any more. */
   private bootId = '';
+  private verdictTimer: NodeJS.Timeout | undefined;
   private readonly sc: StreamCounters = { creditGranted: 0, creditOverrun: 0, shortWrites: 0, sendRetries: 0 };
 
   constructor(
@@ -203,7 +206,7 @@ export class BoardSocket extends Duplex implements PushHandler {
         },
         (err: Error) => {
           this.granting = false;
-          this.destroy(asResetError(err));
+          this.fail(err);
         },
       );
   }
@@ -233,15 +236,33 @@ export class BoardSocket extends Duplex implements PushHandler {
   }
 
   onReset(err: ConnectionResetError): void {
+    clearTimeout(this.verdictTimer);
     this.boardGone = err.reason === 'board-rebooted';
     this.failReady(err);
     this.destroy(err);
   }
 
+  /**
+   * A request died in a link reset: whether the board rebooted is only known after the next HELLO,
+   * when the router ends the stream with the right reason. Bounded, in case no HELLO comes.
+   */
+  private fail(err: unknown): void {
+    if (!(err instanceof LinkResetError) || this.fd === undefined || this.destroyed) {
+      this.destroy(asResetError(err));
+      return;
+    }
+    if (this.verdictTimer) return;
+    this.verdictTimer = setTimeout(() => this.destroy(asResetError(err)), RESET_VERDICT_MS);
+    this.verdictTimer.unref();
+  }
+
   // ------------------------------------------------------------------------------- writable
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeAll(chunk).then(() => cb(), (err: unknown) => cb(asResetError(err)));
+    this.writeAll(chunk).then(
+      () => cb(),
+      (err: unknown) => (err instanceof LinkResetError ? this.fail(err) : cb(asResetError(err))),
+    );
   }
 
   private async writeAll(chunk: Uint8Array): Promise<void> {
@@ -278,6 +299,7 @@ export class BoardSocket extends Duplex implements PushHandler {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    clearTimeout(this.verdictTimer);
     const fd = this.fd;
     if (fd !== undefined) this.router.unregister(fd, this);
     // After a reboot the fd number may already belong to someone else: never close it then.
