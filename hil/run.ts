@@ -8,6 +8,8 @@
  *   npm run hil -- --port /dev/ttyACM0 [--console /dev/ttyACM1] [--baud 115200]
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -29,6 +31,39 @@ interface TargetReport {
 }
 
 const workDir = path.join(repoRoot, 'hil', '.work');
+
+/**
+ * QEMU user-mode forwards for the sockets suite (host client to a board server): a free host port
+ * on 127.0.0.1 per protocol to a fixed board port, told to the suite as JSON in this variable.
+ */
+const HOSTFWD_ENV = 'NETBRIDGE_HIL_HOSTFWD';
+const HOSTFWD_BOARD_PORT = { tcp: 4242, udp: 4243 } as const;
+
+function freePort(proto: 'tcp' | 'udp'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (proto === 'tcp') {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const a = srv.address();
+        srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+      });
+      srv.on('error', reject);
+    } else {
+      const s = createSocket('udp4');
+      s.on('error', reject);
+      s.bind(0, '127.0.0.1', () => {
+        const port = s.address().port;
+        s.close(() => resolve(port));
+      });
+    }
+  });
+}
+
+async function hostForwards(): Promise<{ proto: 'tcp' | 'udp'; hostPort: number; boardPort: number }[]> {
+  return [
+    { proto: 'tcp', hostPort: await freePort('tcp'), boardPort: HOSTFWD_BOARD_PORT.tcp },
+    { proto: 'udp', hostPort: await freePort('udp'), boardPort: HOSTFWD_BOARD_PORT.udp },
+  ];
+}
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function collect(value: string, previous: string[]): string[] {
@@ -125,6 +160,7 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
   const slug = isPort ? `port-${path.basename(spec.slice(5))}` : spec.replace(/[^\w.-]+/g, '_');
   let target: Target | null = null;
   let expect: ExpectedFacts | null = null;
+  let forwards: Awaited<ReturnType<typeof hostForwards>> = [];
   let t = Date.now();
   try {
     if (isPort) {
@@ -137,7 +173,9 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
       report.seconds.build = build.seconds;
       expect = expectedFacts(build, ws.version);
       t = Date.now();
-      target = await bootBuild(build, { log, workDir });
+      forwards = spec.startsWith('native_sim') ? [] : await hostForwards();
+      const hostfwd = forwards.map((f) => `${f.proto}:127.0.0.1:${f.hostPort}-:${f.boardPort}`);
+      target = await bootBuild(build, { log, workDir, hostfwd });
     }
     report.seconds.boot = (Date.now() - t) / 1000;
     const control = await startControlServer(path.join(workDir, `control-${slug}.sock`), target);
@@ -150,6 +188,7 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
         [ENV.control]: control.path,
       };
       if (expect) env[ENV.expect] = JSON.stringify(expect);
+      if (forwards.length) env[HOSTFWD_ENV] = JSON.stringify(forwards);
       log(`[hil ${spec}] bridge ${target.bridgePath}; running the suite`);
       const res = await runSuite(target, env, slug, suiteArgs);
       report.passed = res.passed;
