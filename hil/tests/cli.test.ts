@@ -4,6 +4,8 @@
  * time, so this file never opens a Client of its own: events are raised through the console.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/workspace.js';
@@ -24,20 +26,21 @@ interface Watch {
   kill(signal: NodeJS.Signals): void;
 }
 
-function cli(args: string[], opts: { onOutput?: (w: Watch) => void; timeoutMs?: number } = {}): Promise<Run> {
+function cli(args: string[], opts: { onOutput?: (w: Watch) => void; timeoutMs?: number; stdin?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: repoRoot,
       env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
     const w: Watch = { stdout: '', stderr: '', kill: (s) => child.kill(s) };
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 40_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       w.stdout += d;
       opts.onOutput?.(w);
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       w.stderr += d;
       opts.onOutput?.(w);
     });
@@ -152,4 +155,62 @@ describe('netbridge CLI on the target', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^netbridge: .*\(NB_PORT\)$/m);
   });
+
+  it('nc carries stdin to a host TCP server through the board and its reply back, exit 0', async (ctx) => {
+    const info = jsonLines((await cli(['info', '--json', ...port])).stdout)[0] as { info: { features: string[] } };
+    if (!info.info.features.includes('sockets')) ctx.skip(`${h.target}: the firmware does not offer sockets`);
+    if (h.target === 'native_sim' || h.target.startsWith('port:')) ctx.skip(`${h.target}: no known route from the board to this host`);
+    // QEMU user networking: the board reaches the host's 127.0.0.1 as 10.0.2.2
+    const server = createServer((s) => {
+      let got = '';
+      s.on('data', (d: Buffer) => {
+        got += d.toString();
+        if (got.endsWith('\n')) s.end(`echo:${got}`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const hostPort = (server.address() as { port: number }).port;
+    try {
+      const r = await cli(['nc', '10.0.2.2', String(hostPort), ...port], { stdin: 'hello board\n' });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('echo:hello board\n');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('nc to a closed port fails with one line and status 1', async (ctx) => {
+    const info = jsonLines((await cli(['info', '--json', ...port])).stdout)[0] as { info: { features: string[] } };
+    if (!info.info.features.includes('sockets')) ctx.skip(`${h.target}: the firmware does not offer sockets`);
+    const r = await cli(['nc', '127.0.0.1', '9', ...port], { stdin: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH/);
+  });
+});
+
+describe('netbridge qemu', () => {
+  it('builds, boots, prints the device path, runs the command and stops the emulator on Ctrl-C (130)', async (ctx) => {
+    // native_sim only: a second emulator of the same target reuses the runner's build, and boots fast.
+    if (process.env.NETBRIDGE_HIL_TARGET !== 'native_sim') ctx.skip('checked on native_sim only');
+    let bridge: string | undefined;
+    let sent = false;
+    const r = await cli(['qemu', '--target', 'native_sim', 'monitor', '--verbose'], {
+      timeoutMs: 300_000,
+      onOutput: (w) => {
+        bridge ??= /bridge UART: (\/dev\/pts\/\d+)/.exec(w.stderr)?.[1];
+        if (!sent && w.stderr.includes('subscribed; waiting for events')) {
+          sent = true;
+          w.kill('SIGINT');
+        }
+      },
+    });
+    expect(bridge).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/\[build native_sim\]/);
+    // the emulator's pty (held by its relay) is gone with it
+    expect(existsSync(bridge as string)).toBe(false);
+  }, 320_000);
 });
