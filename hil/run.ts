@@ -6,6 +6,7 @@
  *   npm run hil                                    all three emulated targets
  *   npm run hil -- --target mps2/an385 --target native_sim
  *   npm run hil -- --port /dev/ttyACM0 [--console /dev/ttyACM1] [--baud 115200]
+ *   npm run hil -- --target native_sim --overlay firmware/app/overlay-asan.conf
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -168,7 +169,11 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
     } else {
       const ws = findZephyr();
       if (!ws) throw new Error(`no Zephyr workspace at ${zephyrBaseCandidate()}`);
-      const build = await buildFirmware(spec, { log, sourceDir: path.resolve(opts.app) });
+      const build = await buildFirmware(spec, {
+        log,
+        sourceDir: path.resolve(opts.app),
+        ...(opts.overlay.length ? { overlays: opts.overlay } : {}),
+      });
       report.footprint = build.footprint;
       report.seconds.build = build.seconds;
       expect = expectedFacts(build, ws.version);
@@ -178,7 +183,8 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
       target = await bootBuild(build, { log, workDir, hostfwd });
     }
     report.seconds.boot = (Date.now() - t) / 1000;
-    const control = await startControlServer(path.join(workDir, `control-${slug}.sock`), target);
+    // Per runner process: two runs in one checkout must not answer each other's suites.
+    const control = await startControlServer(path.join(workDir, `control-${slug}-${process.pid}.sock`), target);
     t = Date.now();
     try {
       const env: Record<string, string> = {
@@ -220,6 +226,7 @@ interface CliOptions {
   console?: string;
   baud: number;
   app: string;
+  overlay: string[];
 }
 
 async function main(): Promise<number> {
@@ -230,6 +237,7 @@ async function main(): Promise<number> {
     .option('--port <device>', 'a real board on this serial device (same as --target port:<device>)', collect, [])
     .option('--console <device>', "a real board's console UART, for the console tests")
     .option('--app <dir>', 'application to build for the emulated targets', 'firmware/app')
+    .option('--overlay <file>', 'extra Kconfig fragment (.conf) or devicetree overlay for the build (repeatable)', collect, [])
     .option('--baud <rate>', 'baud rate of a real board', (v) => Number(v), 115200)
     .argument('[vitest-args...]', 'passed to vitest after --, e.g. -t handshake')
     .allowExcessArguments(false);
