@@ -75,25 +75,16 @@ static void on_state_event(struct net_mgmt_event_callback *cb, uint64_t code, st
 	atomic_inc(&generation);
 }
 
-/* Facts the info struct lacks but the interface holds when the event is handled. */
+/*
+ * Facts the info struct lacks but the interface holds when the event is handled. (Not the prefix of
+ * IPV4_ADDR_ADD: the netmask is set after the event is raised, so it would often be stale.)
+ */
 static void enrich(struct nb_evt *ev, struct net_if *iface)
 {
 	if (iface == NULL) {
 		return;
 	}
 #if defined(CONFIG_NET_IPV4)
-	if (ev->code == NET_EVENT_IPV4_ADDR_ADD && nb_evt_has(ev, NB_EVI_ADDR)) {
-		struct in_addr a;
-
-		memcpy(&a, ev->addr, 4);
-		struct in_addr mask = net_if_ipv4_get_netmask_by_addr(iface, &a);
-		int prefix = nb_evt_netmask_prefix(mask.s4_addr);
-
-		if (mask.s_addr != 0 && prefix >= 0) {
-			ev->prefix_len = (uint8_t)prefix;
-			ev->keys |= BIT(NB_EVI_PREFIX_LEN);
-		}
-	}
 	if (ev->code == NET_EVENT_IPV4_DHCP_BOUND) {
 		struct in_addr gw = net_if_ipv4_get_gw(iface);
 
@@ -551,12 +542,17 @@ static void handle_addr_del(struct nb_req *req)
 	}
 #if defined(CONFIG_NET_IPV4)
 	if (a.family == 4) {
-		removed = net_if_ipv4_addr_rm(a.iface, &a.in);
+		struct net_if *owner = NULL;
+
+		/* net_if_ipv4_addr_rm() also says true for an address it does not have. */
+		removed = net_if_ipv4_addr_lookup(&a.in, &owner) != NULL && owner == a.iface &&
+			  net_if_ipv4_addr_rm(a.iface, &a.in);
 	}
 #endif
 #if defined(CONFIG_NET_IPV6)
 	if (a.family == 6) {
-		removed = net_if_ipv6_addr_rm(a.iface, &a.in6);
+		removed = net_if_ipv6_addr_lookup_by_iface(a.iface, &a.in6) != NULL &&
+			  net_if_ipv6_addr_rm(a.iface, &a.in6);
 	}
 #endif
 	if (!removed) {
