@@ -126,7 +126,9 @@ describe('socket option value forms', () => {
   it('carries booleans as 0/1, timeouts as ms, lists and linger in their wire forms', () => {
     expect(encodeOptionValue(C.SOL_SOCKET, C.SO_REUSEADDR, true)).toBe(1);
     expect(decodeOptionValue(C.SOL_SOCKET, C.SO_REUSEADDR, 0)).toBe(false);
-    expect(encodeOptionValue(C.SOL_SOCKET, C.SO_RCVTIMEO, 1500)).toBe(1500);
+    expect(encodeOptionValue(C.SOL_SOCKET, C.SO_RCVTIMEO, 1500)).toEqual([1, 500_000]);
+    expect(decodeOptionValue(C.SOL_SOCKET, C.SO_SNDTIMEO, [2, 250_000])).toBe(2250);
+    expect(encodeOptionValue(C.SOL_SOCKET, C.SO_RCVTIMEO, 0)).toEqual([0, 0]);
     expect(encodeOptionValue(C.SOL_TLS, C.TLS_SEC_TAG_LIST, [1, 42])).toEqual([1, 42]);
     expect(encodeOptionValue(C.SOL_TLS, C.TLS_ALPN_LIST, ['h2', 'http/1.1'])).toBe('h2,http/1.1');
     expect(decodeOptionValue(C.SOL_TLS, C.TLS_ALPN_LIST, 'h2,http/1.1')).toEqual(['h2', 'http/1.1']);

@@ -1,7 +1,7 @@
 /**
  * Socket option value forms: how each (level, optname) the board supports travels in the wire's
  * `sockopt-value` (int / bstr / tstr / [* int]) and which JS type the host library gives it.
- * Mirrors the option table of proto/PROTOCOL.md §2.7; options not listed pass through raw.
+ * Mirrors the option table of proto/PROTOCOL.md §2.7.1; options not listed pass through raw.
  */
 import type { CborValue } from '../codec/cbor.js';
 import { ProtocolError } from '../errors.js';
@@ -9,7 +9,8 @@ import * as C from './constants.js';
 import { InvalidArgumentError } from './errors.js';
 
 /**
- * int: number. bool: boolean (int 0/1 on the wire). ms: a struct timeval as milliseconds (int).
+ * int: number. bool: boolean (int 0/1 on the wire). ms: a struct timeval as milliseconds on the
+ * host, `[sec, usec]` on the wire (0: no timeout).
  * string: tstr. bytes: bstr (structs passed as the board lays them out). intlist: [* int]
  * (sec tags, cipher suites). strlist: string[] as one tstr joined by "," (ALPN protocol names).
  * linger: { onoff, linger } as [onoff, seconds].
@@ -56,12 +57,16 @@ export const SOCKET_OPTIONS: readonly OptionSpec[] = [
   o(C.SOL_SOCKET, C.SO_ACCEPTCONN, 'SO_ACCEPTCONN', 'bool', 'r'),
   o(C.SOL_SOCKET, C.SO_PROTOCOL, 'SO_PROTOCOL', 'int', 'r'),
   o(C.SOL_SOCKET, C.SO_DOMAIN, 'SO_DOMAIN', 'int', 'r'),
+  o(C.SOL_SOCKET, 37, 'SO_TIMESTAMPING', 'int'),
   o(C.IPPROTO_TCP, C.TCP_NODELAY, 'TCP_NODELAY', 'bool'),
   o(C.IPPROTO_TCP, C.TCP_KEEPIDLE, 'TCP_KEEPIDLE', 'int'),
   o(C.IPPROTO_TCP, C.TCP_KEEPINTVL, 'TCP_KEEPINTVL', 'int'),
   o(C.IPPROTO_TCP, C.TCP_KEEPCNT, 'TCP_KEEPCNT', 'int'),
   o(C.IPPROTO_IP, C.IP_TOS, 'IP_TOS', 'int'),
   o(C.IPPROTO_IP, C.IP_TTL, 'IP_TTL', 'int'),
+  o(C.IPPROTO_IP, C.IP_PKTINFO, 'IP_PKTINFO', 'int'),
+  o(C.IPPROTO_IP, C.IP_MTU, 'IP_MTU', 'int'),
+  o(C.IPPROTO_IP, C.IP_MULTICAST_IF, 'IP_MULTICAST_IF', 'bytes', 'w'),
   o(C.IPPROTO_IP, C.IP_MULTICAST_TTL, 'IP_MULTICAST_TTL', 'int'),
   o(C.IPPROTO_IP, C.IP_MULTICAST_LOOP, 'IP_MULTICAST_LOOP', 'bool'),
   o(C.IPPROTO_IP, C.IP_ADD_MEMBERSHIP, 'IP_ADD_MEMBERSHIP', 'bytes', 'w'),
@@ -71,19 +76,31 @@ export const SOCKET_OPTIONS: readonly OptionSpec[] = [
   o(C.IPPROTO_IPV6, C.IPV6_MULTICAST_HOPS, 'IPV6_MULTICAST_HOPS', 'int'),
   o(C.IPPROTO_IPV6, C.IPV6_MULTICAST_LOOP, 'IPV6_MULTICAST_LOOP', 'bool'),
   o(C.IPPROTO_IPV6, C.IPV6_TCLASS, 'IPV6_TCLASS', 'int'),
+  o(C.IPPROTO_IPV6, C.IPV6_MULTICAST_IF, 'IPV6_MULTICAST_IF', 'int'),
+  o(C.IPPROTO_IPV6, C.IPV6_MTU, 'IPV6_MTU', 'int'),
+  o(C.IPPROTO_IPV6, C.IPV6_RECVPKTINFO, 'IPV6_RECVPKTINFO', 'int'),
+  o(C.IPPROTO_IPV6, 72, 'IPV6_ADDR_PREFERENCES', 'int'),
   o(C.IPPROTO_IPV6, C.IPV6_ADD_MEMBERSHIP, 'IPV6_ADD_MEMBERSHIP', 'bytes', 'w'),
   o(C.IPPROTO_IPV6, C.IPV6_DROP_MEMBERSHIP, 'IPV6_DROP_MEMBERSHIP', 'bytes', 'w'),
   o(C.SOL_TLS, C.TLS_SEC_TAG_LIST, 'TLS_SEC_TAG_LIST', 'intlist'),
-  o(C.SOL_TLS, C.TLS_HOSTNAME, 'TLS_HOSTNAME', 'string', 'w'),
+  o(C.SOL_TLS, C.TLS_HOSTNAME, 'TLS_HOSTNAME', 'string'),
   o(C.SOL_TLS, C.TLS_CIPHERSUITE_LIST, 'TLS_CIPHERSUITE_LIST', 'intlist'),
   o(C.SOL_TLS, C.TLS_CIPHERSUITE_USED, 'TLS_CIPHERSUITE_USED', 'int', 'r'),
-  o(C.SOL_TLS, C.TLS_PEER_VERIFY, 'TLS_PEER_VERIFY', 'int', 'w'),
-  o(C.SOL_TLS, C.TLS_DTLS_ROLE, 'TLS_DTLS_ROLE', 'int', 'w'),
+  o(C.SOL_TLS, C.TLS_PEER_VERIFY, 'TLS_PEER_VERIFY', 'int'),
+  o(C.SOL_TLS, C.TLS_DTLS_ROLE, 'TLS_DTLS_ROLE', 'int'),
   o(C.SOL_TLS, C.TLS_ALPN_LIST, 'TLS_ALPN_LIST', 'strlist'),
   o(C.SOL_TLS, C.TLS_DTLS_HANDSHAKE_TIMEOUT_MIN, 'TLS_DTLS_HANDSHAKE_TIMEOUT_MIN', 'int'),
   o(C.SOL_TLS, C.TLS_DTLS_HANDSHAKE_TIMEOUT_MAX, 'TLS_DTLS_HANDSHAKE_TIMEOUT_MAX', 'int'),
-  o(C.SOL_TLS, C.TLS_SESSION_CACHE, 'TLS_SESSION_CACHE', 'int', 'w'),
+  o(C.SOL_TLS, C.TLS_CERT_NOCOPY, 'TLS_CERT_NOCOPY', 'int'),
+  o(C.SOL_TLS, C.TLS_NATIVE, 'TLS_NATIVE', 'int'),
+  o(C.SOL_TLS, C.TLS_SESSION_CACHE, 'TLS_SESSION_CACHE', 'int'),
+  o(C.SOL_TLS, C.TLS_SESSION_CACHE_PURGE, 'TLS_SESSION_CACHE_PURGE', 'int', 'w'),
+  o(C.SOL_TLS, 14, 'TLS_DTLS_CID', 'int'),
+  o(C.SOL_TLS, 15, 'TLS_DTLS_CID_STATUS', 'int', 'r'),
+  o(C.SOL_TLS, 16, 'TLS_DTLS_CID_VALUE', 'bytes'),
+  o(C.SOL_TLS, 17, 'TLS_DTLS_PEER_CID_VALUE', 'bytes', 'r'),
   o(C.SOL_TLS, C.TLS_DTLS_HANDSHAKE_ON_CONNECT, 'TLS_DTLS_HANDSHAKE_ON_CONNECT', 'bool'),
+  o(C.SOL_TLS, 19, 'TLS_CERT_VERIFY_RESULT', 'int', 'r'),
 ];
 
 const byKey = new Map<string, OptionSpec>(SOCKET_OPTIONS.map((s) => [`${s.level}:${s.optname}`, s]));
@@ -115,8 +132,9 @@ export function encodeOptionValue(level: number, optname: number, value: SockOpt
   if (spec.access === 'r') throw new InvalidArgumentError('ENOPROTOOPT', `${spec.name} is read-only`);
   switch (spec.form) {
     case 'int':
-    case 'ms':
       return isInt(value) ? value : bad('an integer');
+    case 'ms':
+      return isInt(value) && value >= 0 ? [Math.floor(value / 1000), (value % 1000) * 1000] : bad('milliseconds (0: none)');
     case 'bool':
       return typeof value === 'boolean' ? (value ? 1 : 0) : isInt(value) ? value : bad('a boolean');
     case 'string':
@@ -154,8 +172,10 @@ export function decodeOptionValue(level: number, optname: number, wire: CborValu
   }
   switch (spec.form) {
     case 'int':
-    case 'ms':
       return isInt(wire) ? wire : bad();
+    case 'ms':
+      if (!Array.isArray(wire) || wire.length !== 2 || !wire.every(isInt)) return bad();
+      return (wire[0] as number) * 1000 + Math.floor((wire[1] as number) / 1000);
     case 'bool':
       return isInt(wire) ? wire !== 0 : typeof wire === 'boolean' ? wire : bad();
     case 'string':

@@ -7,7 +7,7 @@
 import type { CborMap } from '../codec/cbor.js';
 import * as f from '../codec/fields.js';
 import { Kind, Op, body, encodeMessage, opName } from '../codec/messages.js';
-import { ProtocolError } from '../errors.js';
+import { BoardError, ProtocolError } from '../errors.js';
 import type { Client, RequestOptions } from '../session/client.js';
 import { type SockAddr, parseSockAddr, sockaddrBody } from './addr.js';
 import * as C from './constants.js';
@@ -75,6 +75,8 @@ const BOARD_TIMEOUT_SLACK_MS = 5000;
 const FOREVER_MS = 2 ** 31 - 1;
 /** Blocking calls the board bounds itself (connect's SYN retries, TLS handshake, DNS). */
 const BLOCKING_DEFAULT_MS = 30_000;
+/** How long a call without its own timeout keeps retrying a busy bridge. */
+const BUSY_RETRY_MS = 10_000;
 
 export class Sockets {
   constructor(readonly client: Client) {}
@@ -92,14 +94,35 @@ export class Sockets {
     throw new FeatureUnsupportedError(feature, `${what}: ${why}`);
   }
 
+  /**
+   * One request. EBUSY about the bridge itself (no request slot, every worker blocked: no field
+   * key) is the bridge's, not Zephyr's: retried with backoff within the call's time. EBUSY about
+   * a socket (field 1: push mode, a call in progress) is the caller's.
+   */
   private async call(op: number, b: CborMap, opts: CallOptions = {}, fallbackTimeout?: number): Promise<CborMap> {
     this.require('sockets', opName(op));
-    const req: RequestOptions = {};
     const timeout = opts.timeout ?? fallbackTimeout;
-    if (timeout !== undefined) req.timeout = timeout;
-    if (opts.signal) req.signal = opts.signal;
-    return this.client.request(op, b, req);
+    // Without a call timeout each try has the client's own; busy retries stop after ~10 s then.
+    const deadline = performance.now() + (timeout ?? BUSY_RETRY_MS);
+    let backoff = 5;
+    for (;;) {
+      const req: RequestOptions = {};
+      if (timeout !== undefined) req.timeout = Math.max(1, deadline - performance.now());
+      if (opts.signal) req.signal = opts.signal;
+      try {
+        return await this.client.request(op, b, req);
+      } catch (err) {
+        const bridgeBusy = err instanceof BoardError && err.errnoName === 'EBUSY' && !err.field;
+        if (!bridgeBusy || performance.now() + backoff >= deadline) throw err;
+        this.busyRetries++;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 200);
+      }
+    }
   }
+
+  /** Requests retried because the bridge had no free worker or slot. */
+  busyRetries = 0;
 
   /** Host timeout for a call the board may block for `boardMs` (-1 forever). */
   private static blockingTimeout(boardMs: number | undefined, fallback = BLOCKING_DEFAULT_MS): number {

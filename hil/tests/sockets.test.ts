@@ -1,0 +1,514 @@
+/**
+ * BSD sockets on the real firmware: board loopback TCP/UDP, board <-> host through QEMU's user-mode
+ * network (10.0.2.2 and the runner's host forwards), 1 MiB each way with SHA-256, concurrent
+ * transfers, typed errors with the bridge healthy afterwards, a reboot mid-transfer, and TLS.
+ * Transfers scale to the target (qemu_cortex_m3 has 4 sockets and little RAM); assertions do not.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createSocket as createHostUdp } from 'node:dgram';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHostTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BoardError, type Client, createNetApi, type NetApi, sockets as S } from '../../src/index.js';
+import type { BoardSocket } from '../../src/sockets/streams.js';
+import { hil, openClient, pattern, type Hil } from '../lib/suite.js';
+
+const C = S; // constants and helpers under one short name
+
+interface Forward {
+  proto: 'tcp' | 'udp';
+  hostPort: number;
+  boardPort: number;
+}
+
+const forwards: Forward[] = JSON.parse(process.env.NETBRIDGE_HIL_HOSTFWD ?? '[]') as Forward[];
+const target = process.env.NETBRIDGE_HIL_TARGET ?? '';
+/** QEMU's user-mode network: the board reaches the host's 127.0.0.1 as 10.0.2.2. */
+const HOST_FROM_BOARD = '10.0.2.2';
+const qemuNet = target === 'mps2/an385' || target === 'qemu_cortex_m3';
+const small = target === 'qemu_cortex_m3';
+/** "1 MiB each way", scaled down on the 64 KB-RAM target only. */
+const BIG = small ? 128 * 1024 : 1024 * 1024;
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function bigPattern(n: number, seed: number): Buffer {
+  return Buffer.from(pattern(n, seed));
+}
+
+/** Collects a stream to its end (data/end events: a half-open duplex must not be destroyed early). */
+function collect(s: BoardSocket | Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    s.on('data', (c: Buffer) => parts.push(c));
+    s.once('end', () => resolve(Buffer.concat(parts)));
+    s.once('error', reject);
+  });
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+let h: Hil;
+let client: Client;
+let net: NetApi;
+let maxSockets = 8;
+
+beforeAll(async () => {
+  h = await hil();
+  client = await openClient(h, 20_000);
+  net = createNetApi(client);
+  maxSockets = client.info.limits.maxSockets;
+});
+
+afterAll(async () => {
+  await client?.close();
+  h?.control?.close();
+});
+
+/** The bridge still answers and has no socket left open. */
+async function expectHealthy(): Promise<void> {
+  const { data } = await client.ping(pattern(32, 7));
+  expect(Buffer.from(data).equals(Buffer.from(pattern(32, 7)))).toBe(true);
+  const deadline = Date.now() + 5000;
+  let open = (await client.stats()).socketsOpen ?? 0;
+  while (open !== 0 && Date.now() < deadline) {
+    await sleep(100);
+    open = (await client.stats()).socketsOpen ?? 0;
+  }
+  expect(open, 'sockets still open on the board').toBe(0);
+}
+
+/** A board server on 127.0.0.1 that hands each connection to `handler`. */
+async function boardServer(port: number, handler: (s: BoardSocket) => void) {
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    handler(s);
+  });
+  await server.listen(port, '127.0.0.1');
+  return server;
+}
+
+/** Writes `data` and ends, reading everything the peer sends back until its EOF. */
+async function exchange(s: BoardSocket | Socket, data: Buffer): Promise<Buffer> {
+  const reading = collect(s);
+  s.end(data);
+  return reading;
+}
+
+describe('sockets: board loopback', () => {
+  it('the board announces sockets', () => {
+    expect(client.info.features).toContain('sockets');
+    expect(net.sockets.dataLimit()).toBeGreaterThan(64);
+  });
+
+  it('TCP between two board sockets: client and server exchange data both ways', async () => {
+    const server = await boardServer(5001, (s) => s.pipe(s));
+    const s = await net.connectAsync({ host: '127.0.0.1', port: 5001 });
+    expect(s.remotePort).toBe(5001);
+    const data = bigPattern(20_000, 1);
+    const back = await exchange(s, data);
+    expect(sha(back)).toBe(sha(data));
+    await server.close();
+    await expectHealthy();
+  });
+
+  it('UDP between two board sockets, with the source address', async () => {
+    const a = net.createSocket('udp4');
+    const b = net.createSocket('udp4');
+    await a.bind(5002, '127.0.0.1');
+    await b.bind(5003, '127.0.0.1');
+    const got = once(a, 'message') as Promise<[Buffer, { address: string; port: number }]>;
+    await b.send(Buffer.from('datagram over the board loopback'), 5002, '127.0.0.1');
+    const [msg, rinfo] = await got;
+    expect(msg.toString()).toBe('datagram over the board loopback');
+    expect(rinfo).toMatchObject({ address: '127.0.0.1', port: 5003 });
+    await a.close();
+    await b.close();
+    await expectHealthy();
+  });
+
+  it('zsock mirror: send/recv with MSG_PEEK, MSG_DONTWAIT (EAGAIN) and a short read', async () => {
+    const z = net.sockets;
+    const l = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
+    try {
+      await z.setsockopt(l, C.SOL_SOCKET, C.SO_REUSEADDR, true);
+      await z.bind(l, { family: C.AF_INET, address: '127.0.0.1', port: 5004 });
+      await z.listen(l, 1);
+      const c = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
+      await z.connect(c, { family: C.AF_INET, address: '127.0.0.1', port: 5004 });
+      const { fd: a, addr } = await z.accept(l, { boardTimeout: 5000 });
+      expect(addr.address).toBe('127.0.0.1');
+      expect(await z.send(c, Buffer.from('hello board'))).toBe(11);
+      const fds: S.PollFd[] = [{ fd: a, events: C.POLLIN }];
+      expect(await z.poll(fds, 3000)).toBe(1);
+      expect((fds[0]?.revents ?? 0) & C.POLLIN).toBe(C.POLLIN);
+      expect(Buffer.from(await z.recv(a, 5, C.MSG_PEEK)).toString()).toBe('hello');
+      expect(await z.ioctl(a, C.FIONREAD)).toBe(11);
+      expect(Buffer.from(await z.recv(a, 100)).toString()).toBe('hello board'); // short: 11 of 100
+      expect(await rejection(z.recv(a, 10, C.MSG_DONTWAIT))).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'EAGAIN', errno: 11 });
+      expect(await z.getsockopt(c, C.SOL_SOCKET, C.SO_TYPE)).toBe(C.SOCK_STREAM);
+      await z.setsockopt(c, C.IPPROTO_TCP, C.TCP_NODELAY, true);
+      expect(await z.getsockopt(c, C.IPPROTO_TCP, C.TCP_NODELAY)).toBe(true);
+      await z.shutdown(c, C.SHUT_WR);
+      expect((await z.recv(a, 10, 0, { boardTimeout: 3000 })).length).toBe(0); // orderly EOF
+      await z.close(a);
+      await z.close(c);
+    } finally {
+      await z.close(l);
+    }
+    await expectHealthy();
+  });
+
+  it(`${BIG >> 10} KiB each way over the board loopback, SHA-256 checked`, { timeout: 600_000 }, async () => {
+    const fromServer = bigPattern(BIG, 11);
+    const serverGot: Promise<Buffer>[] = [];
+    const server = await boardServer(5005, (s) => {
+      serverGot.push(collect(s));
+      s.end(fromServer);
+    });
+    const s = await net.connectAsync({ host: '127.0.0.1', port: 5005 });
+    const toServer = bigPattern(BIG, 12);
+    const started = Date.now();
+    const back = await exchange(s, toServer);
+    expect(back.length).toBe(BIG);
+    expect(sha(back)).toBe(sha(fromServer));
+    const got = await (serverGot[0] as Promise<Buffer>);
+    expect(sha(got)).toBe(sha(toServer));
+    process.stderr.write(`[sockets] loopback ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    await server.close();
+    await expectHealthy();
+  });
+
+  it('concurrent transfers over the board loopback, each with its own data', { timeout: 600_000 }, async () => {
+    // A listener plus two sockets per connection must fit the bridge's socket table.
+    const pairs = Math.min(8, Math.floor((maxSockets - 1) / 2));
+    expect(pairs).toBeGreaterThanOrEqual(1);
+    const server = await boardServer(5006, (s) => s.pipe(s));
+    const size = small ? 8 * 1024 : 32 * 1024;
+    const results = await Promise.all(
+      Array.from({ length: pairs }, async (_, i) => {
+        const s = await net.connectAsync({ host: '127.0.0.1', port: 5006 });
+        const data = bigPattern(size + i * 100, 200 + i);
+        return { sent: sha(data), got: sha(await exchange(s, data)) };
+      }),
+    );
+    for (const r of results) expect(r.got).toBe(r.sent);
+    await server.close();
+    await expectHealthy();
+  });
+});
+
+describe('sockets: board and host through QEMU user networking', () => {
+  let hostServer: Server | undefined;
+  afterAll(() => hostServer?.close());
+
+  function skipUnlessQemu(ctx: { skip: (why: string) => void }): void {
+    if (!qemuNet) ctx.skip(`${target}: no QEMU user network (native_sim is loopback only)`);
+  }
+
+  /** A host TCP server on 127.0.0.1 that records what it got and answers with `reply(i)`. */
+  async function hostTcpServer(reply: (i: number) => Buffer) {
+    const received: Promise<Buffer>[] = [];
+    let n = 0;
+    const server = createHostTcpServer({ allowHalfOpen: true }, (sock) => {
+      sock.on('error', () => {});
+      received.push(collect(sock));
+      sock.end(reply(n++));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    hostServer = server;
+    return { server, port: (server.address() as AddressInfo).port, received };
+  }
+
+  it(`board TCP client to a host server on 127.0.0.1 (via ${HOST_FROM_BOARD}), ${BIG >> 10} KiB each way`, { timeout: 600_000 }, async (ctx) => {
+    skipUnlessQemu(ctx);
+    const fromHost = bigPattern(BIG, 21);
+    const toHost = bigPattern(BIG, 22);
+    const { server, port, received } = await hostTcpServer(() => fromHost);
+    const s = await net.connectAsync({ host: HOST_FROM_BOARD, port });
+    const started = Date.now();
+    const back = await exchange(s, toHost);
+    expect(sha(back)).toBe(sha(fromHost));
+    expect(sha(await (received[0] as Promise<Buffer>))).toBe(sha(toHost));
+    process.stderr.write(`[sockets] board<->host ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    server.close();
+    await expectHealthy();
+  });
+
+  it('host TCP client to a board server through a QEMU host forward', { timeout: 300_000 }, async (ctx) => {
+    skipUnlessQemu(ctx);
+    const fwd = forwards.find((f) => f.proto === 'tcp');
+    if (!fwd) return ctx.skip('the runner set no TCP host forward');
+    const fromBoard = bigPattern(small ? 32 * 1024 : 256 * 1024, 31);
+    const boardGot: Promise<Buffer>[] = [];
+    const fixed = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.on('error', () => {});
+      boardGot.push(collect(s));
+      s.end(fromBoard);
+    });
+    await fixed.listen(fwd.boardPort, '0.0.0.0');
+    const { connect } = await import('node:net');
+    const sock = connect({ host: '127.0.0.1', port: fwd.hostPort, allowHalfOpen: true });
+    sock.on('error', () => {});
+    const toBoard = bigPattern(small ? 32 * 1024 : 256 * 1024, 32);
+    const back = await exchange(sock, toBoard);
+    expect(sha(back)).toBe(sha(fromBoard));
+    expect(sha(await (boardGot[0] as Promise<Buffer>))).toBe(sha(toBoard));
+    await fixed.close();
+    await expectHealthy();
+  });
+
+  it(`UDP both ways: board to a host socket via ${HOST_FROM_BOARD}, host to the board through a forward`, async (ctx) => {
+    skipUnlessQemu(ctx);
+    const host = createHostUdp('udp4');
+    await new Promise<void>((r) => host.bind(0, '127.0.0.1', r));
+    const hostPort = host.address().port;
+    const board = net.createSocket('udp4');
+    const fwd = forwards.find((f) => f.proto === 'udp');
+    await board.bind(fwd?.boardPort ?? 0, '0.0.0.0');
+    try {
+      const atHost = once(host, 'message') as Promise<[Buffer, { address: string; port: number }]>;
+      await board.send('board to host', hostPort, HOST_FROM_BOARD);
+      const [m1] = await atHost;
+      expect(m1.toString()).toBe('board to host');
+      if (!fwd) return ctx.skip('the runner set no UDP host forward');
+      const atBoard = once(board, 'message') as Promise<[Buffer, { address: string }]>;
+      // The first datagram may race the board's ARP for the gateway: resend until one arrives.
+      const timer = setInterval(() => host.send('host to board', fwd.hostPort, '127.0.0.1'), 300);
+      host.send('host to board', fwd.hostPort, '127.0.0.1');
+      try {
+        const [m2] = await atBoard;
+        expect(m2.toString()).toBe('host to board');
+      } finally {
+        clearInterval(timer);
+      }
+    } finally {
+      host.close();
+      await board.close();
+    }
+    await expectHealthy();
+  });
+
+  it('8 concurrent board clients to a host server (fewer where the bridge has fewer sockets)', { timeout: 600_000 }, async (ctx) => {
+    skipUnlessQemu(ctx);
+    const n = Math.min(8, maxSockets);
+    const size = small ? 16 * 1024 : 64 * 1024;
+    const { server, port, received } = await hostTcpServer((i) => bigPattern(size, 300 + i));
+    const sent = Array.from({ length: n }, (_, i) => bigPattern(size + i, 400 + i));
+    const streams = await Promise.all(sent.map(() => net.connectAsync({ host: HOST_FROM_BOARD, port })));
+    const backs = await Promise.all(streams.map((s, i) => exchange(s, sent[i] as Buffer)));
+    // Every board socket got one of the host's replies whole (accept order is the host's).
+    const expected = new Set(Array.from({ length: n }, (_, i) => sha(bigPattern(size, 300 + i))));
+    for (const b of backs) expect(expected.has(sha(b))).toBe(true);
+    const got = new Set((await Promise.all(received)).map(sha));
+    for (const s of sent) expect(got.has(sha(s))).toBe(true);
+    server.close();
+    await expectHealthy();
+  });
+});
+
+describe('sockets: typed errors, and the bridge stays healthy', () => {
+  it('connection refused: ECONNREFUSED (Zephyr 111)', async () => {
+    const e = await rejection(net.connectAsync({ host: '127.0.0.1', port: 1 }));
+    expect(e).toBeInstanceOf(BoardError);
+    expect(e).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'ECONNREFUSED', errno: 111 });
+    await expectHealthy();
+  });
+
+  it('unreachable: an IPv6 destination with no route is ENETUNREACH/EHOSTUNREACH', async (ctx) => {
+    if (!client.info.features.includes('ipv6')) return ctx.skip('no IPv6 on this build');
+    const e = await rejection(net.connectAsync({ host: '2001:db8::1', port: 80 }));
+    expect(e).toBeInstanceOf(BoardError);
+    expect(['ENETUNREACH', 'EHOSTUNREACH']).toContain((e as BoardError).errnoName);
+    await expectHealthy();
+  });
+
+  it('timeout: a receive with a board timeout fails with EAGAIN after it, an accept likewise', async () => {
+    const z = net.sockets;
+    const u = await z.socket(C.AF_INET, C.SOCK_DGRAM, C.IPPROTO_UDP);
+    try {
+      await z.bind(u, { family: C.AF_INET, address: '127.0.0.1', port: 5010 });
+      const t0 = Date.now();
+      expect(await rejection(z.recv(u, 100, 0, { boardTimeout: 400 }))).toMatchObject({ errnoName: 'EAGAIN', errno: 11 });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+    } finally {
+      await z.close(u);
+    }
+    const l = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
+    try {
+      await z.bind(l, { family: C.AF_INET, address: '127.0.0.1', port: 5011 });
+      await z.listen(l, 1);
+      expect(await rejection(z.accept(l, { boardTimeout: 300 }))).toMatchObject({ errnoName: 'EAGAIN' });
+    } finally {
+      await z.close(l);
+    }
+    await expectHealthy();
+  });
+
+  it('socket limit exhausted: EMFILE once the bridge table is full, usable again after closing', async () => {
+    const z = net.sockets;
+    const fds: number[] = [];
+    let err: unknown;
+    try {
+      for (let i = 0; i <= maxSockets + 1; i++) {
+        try {
+          fds.push(await z.socket(C.AF_INET, C.SOCK_DGRAM, C.IPPROTO_UDP));
+        } catch (e) {
+          err = e;
+          break;
+        }
+      }
+      expect(err).toBeInstanceOf(BoardError);
+      expect((err as BoardError).errnoName).toBe('EMFILE');
+      expect(fds.length).toBeLessThanOrEqual(maxSockets);
+    } finally {
+      for (const fd of fds) await z.close(fd);
+    }
+    await expectHealthy();
+    await z.close(await z.socket(C.AF_INET, C.SOCK_DGRAM, C.IPPROTO_UDP));
+  });
+
+  it('bad fd: EBADF (Zephyr 9) for send, recv, close', async () => {
+    const z = net.sockets;
+    for (const p of [z.send(4000, Buffer.from('x')), z.recv(4000, 1, C.MSG_DONTWAIT), z.close(4000)]) {
+      expect(await rejection(p)).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'EBADF', errno: 9 });
+    }
+    await expectHealthy();
+  });
+
+  it('wrong family: an IPv4 socket connecting to an IPv6 address, and an unknown family', async () => {
+    const z = net.sockets;
+    const s = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
+    try {
+      const e = await rejection(z.connect(s, { family: C.AF_INET6, address: '::1', port: 80 }));
+      expect(e).toBeInstanceOf(BoardError);
+      expect(['EAFNOSUPPORT', 'EINVAL']).toContain((e as BoardError).errnoName);
+    } finally {
+      await z.close(s);
+    }
+    expect(await rejection(z.socket(C.AF_UNIX + 40, C.SOCK_STREAM, 0))).toMatchObject({ errnoName: 'EAFNOSUPPORT', errno: 106 });
+    await expectHealthy();
+  });
+});
+
+describe('sockets: reboot in the middle of a transfer', () => {
+  it('ends every stream with NB_ECONNRESET (board-rebooted) and the bridge works afterwards', { timeout: 120_000 }, async () => {
+    const server = await boardServer(5020, (s) => s.pipe(s));
+    server.on('error', () => {});
+    const s = await net.connectAsync({ host: '127.0.0.1', port: 5020 });
+    const ended = new Promise<Error>((resolve) => s.once('error', resolve));
+    let echoed = 0;
+    s.on('data', (c: Buffer) => (echoed += c.length));
+    const data = bigPattern(BIG, 50);
+    s.write(data);
+    while (echoed < 4096) await sleep(20);
+    const rebooted = new Promise((r) => client.once('reboot', r));
+    if (h.describe.resetKind === 'external' && h.control) await h.control.reset();
+    else await client.reboot({ wait: false }).catch(() => undefined);
+    const err = await Promise.race([ended, sleep(60_000).then(() => new Error('stream did not end'))]);
+    expect(err).toMatchObject({ code: 'NB_ECONNRESET', errnoName: 'ECONNRESET', errno: 104, reason: 'board-rebooted' });
+    expect(s.destroyed).toBe(true);
+    await rebooted;
+    await expectHealthy();
+    const again = await boardServer(5020, (x) => x.pipe(x));
+    const s2 = await net.connectAsync({ host: '127.0.0.1', port: 5020 });
+    expect((await exchange(s2, Buffer.from('after the reboot'))).toString()).toBe('after the reboot');
+    await again.close();
+  });
+});
+
+describe('sockets: TLS', () => {
+  const TAG = 42;
+  let dir: string | undefined;
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A throwaway P-256 CA and a server certificate for "localhost" (the board's TLS is ECDSA only). */
+  function makeCerts(): { ca: string; key: string; cert: string } {
+    dir = mkdtempSync(path.join(tmpdir(), 'nb-tls-'));
+    const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
+    run(['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '3650', '-subj', '/CN=netbridge test CA', '-out', 'ca.pem']);
+    run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'srv.key']);
+    run(['req', '-new', '-key', 'srv.key', '-subj', '/CN=localhost', '-out', 'srv.csr']);
+    const ext = path.join(dir, 'ext.cnf');
+    execFileSync('sh', ['-c', `printf 'subjectAltName=DNS:localhost\\n' > '${ext}'`]);
+    run(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-sha256', '-extfile', ext, '-out', 'srv.pem']);
+    const read = (f: string) => readFileSync(path.join(dir as string, f), 'utf8');
+    return { ca: read('ca.pem'), key: read('srv.key'), cert: read('srv.pem') };
+  }
+
+  it('a build without TLS says so in HELLO and TLS calls fail with a typed error', async (ctx) => {
+    if (client.info.features.includes('tls')) return ctx.skip('this build has TLS');
+    const e = await rejection(net.sockets.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TLS_1_2));
+    expect(e).toMatchObject({ code: 'NB_TLS_UNSUPPORTED', feature: 'tls' });
+    expect(await rejection(net.sockets.tls_credential_add(TAG, C.TLS_CREDENTIAL_CA_CERTIFICATE, 'x'))).toMatchObject({ code: 'NB_TLS_UNSUPPORTED' });
+  });
+
+  it('a CA registered over the bridge; a board TLS client echoes with a host TLS server; a wrong hostname fails the handshake', { timeout: 300_000 }, async (ctx) => {
+    if (!client.info.features.includes('tls')) return ctx.skip('no F_TLS: build with --overlay firmware/app/overlay-tls.conf (mps2/an385)');
+    if (!qemuNet) return ctx.skip(`${target}: no route to a host server`);
+    const { ca, key, cert } = makeCerts();
+    const z = net.sockets;
+    await z.tls_credential_delete(TAG, C.TLS_CREDENTIAL_CA_CERTIFICATE).catch(() => {});
+    await z.tls_credential_add(TAG, C.TLS_CREDENTIAL_CA_CERTIFICATE, ca);
+    const stored = await z.tls_credential_get(TAG, C.TLS_CREDENTIAL_CA_CERTIFICATE);
+    expect(Buffer.from(stored).toString('utf8').replace(/\0$/, '')).toBe(ca);
+    const tlsServer = createTlsServer({ key, cert, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }, (sock) => {
+      sock.on('error', () => {});
+      sock.pipe(sock);
+    });
+    tlsServer.on('tlsClientError', () => {});
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+    const port = (tlsServer.address() as AddressInfo).port;
+    try {
+      const s = await net.connectAsync({
+        host: HOST_FROM_BOARD,
+        port,
+        protocol: C.IPPROTO_TLS_1_2,
+        tls: { secTags: [TAG], hostname: 'localhost', peerVerify: C.TLS_PEER_VERIFY_REQUIRED },
+        timeout: 120_000,
+      });
+      const reading = new Promise<Buffer>((resolve) => {
+        const parts: Buffer[] = [];
+        s.on('data', (c: Buffer) => {
+          parts.push(c);
+          if (Buffer.concat(parts).length >= 20) resolve(Buffer.concat(parts));
+        });
+      });
+      s.write('hello over TLS 1.2!!');
+      expect((await reading).toString()).toBe('hello over TLS 1.2!!');
+      s.destroy();
+      await once(s, 'close');
+      const e = await rejection(
+        net.connectAsync({
+          host: HOST_FROM_BOARD,
+          port,
+          protocol: C.IPPROTO_TLS_1_2,
+          tls: { secTags: [TAG], hostname: 'wrong.example', peerVerify: C.TLS_PEER_VERIFY_REQUIRED },
+          timeout: 120_000,
+        }),
+      );
+      expect(e).toBeInstanceOf(BoardError);
+      expect(['ECONNABORTED', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ECONNRESET']).toContain((e as BoardError).errnoName);
+    } finally {
+      tlsServer.close();
+      await z.tls_credential_delete(TAG, C.TLS_CREDENTIAL_CA_CERTIFICATE).catch(() => {});
+    }
+    await expectHealthy();
+  });
+});
