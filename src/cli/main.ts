@@ -109,10 +109,11 @@ export function buildProgram(io: Io, done: (code: number) => void): Command {
     .argument('[port]', 'peer port (with -l: the port to listen on)')
     .option('-u, --udp', 'UDP instead of TCP', false)
     .option('-l, --listen', 'listen on the board instead of connecting', false)
+    .option('-N, --shutdown', 'TCP: shutdown(SHUT_WR) the socket when stdin ends', false)
     .option('-w, --wait <duration>', 'UDP: how long to wait for replies after stdin ends', parseDuration, 1000)
-    .addHelpText('after', '\nExit status as nc: 0 when the peer closes (TCP) or after --wait (UDP), 1 on failure, 130 on Ctrl-C.\nExamples:\n  echo -e "GET / HTTP/1.0\\r\\n\\r" | netbridge nc --port /dev/ttyACM0 example.com 80\n  netbridge nc -l 7000')
-    .action(async (a: string, b: string | undefined, o: { udp: boolean; listen: boolean; wait: number }, cmd: Command) => {
-      done(await runNc(ctxOf(cmd), b === undefined ? [a] : [a, b], o));
+    .addHelpText('after', '\nExit status as nc: 0 when the peer closes (TCP; stdin EOF alone does not end it, as in nc without -N) or after --wait (UDP), 1 on failure, 130 on Ctrl-C.\nExamples:\n  echo -e "GET / HTTP/1.0\\r\\n\\r" | netbridge nc --port /dev/ttyACM0 example.com 80\n  netbridge nc -l 7000')
+    .action(async (a: string, b: string | undefined, o: { udp: boolean; listen: boolean; shutdown: boolean; wait: number }, cmd: Command) => {
+      done(await runNc(ctxOf(cmd), b === undefined ? [a] : [a, b], { ...o, halfClose: o.shutdown }));
     });
 
   sub('qemu', 'build the firmware if needed, boot it emulated, and run a command against it')

@@ -3,7 +3,7 @@
  * goes to stdout. Exit status as nc's: 0 when the conversation ends normally, 1 when the
  * connection or a transfer fails; 130/143 on SIGINT/SIGTERM.
  *
- *   nc HOST PORT          TCP client; stdin EOF half-closes, exits when the peer closes
+ *   nc HOST PORT          TCP client; exits when the peer closes (-N: stdin EOF half-closes)
  *   nc -l [HOST] PORT     TCP: accept one connection on the board, then as above
  *   nc -u HOST PORT       UDP: each stdin chunk is a datagram; replies go to stdout; exits
  *                         --wait after stdin EOF
@@ -18,6 +18,8 @@ import { EXIT, UsageError } from '../errors.js';
 
 export interface NcTarget {
   listen: boolean;
+  /** -N: shutdown(SHUT_WR) on stdin EOF. */
+  halfClose: boolean;
   udp: boolean;
   host: string | undefined;
   port: number;
@@ -25,6 +27,7 @@ export interface NcTarget {
 
 export interface NcOptions {
   listen: boolean;
+  halfClose: boolean;
   udp: boolean;
   /** UDP client: how long to wait for replies after stdin EOF, ms. */
   wait: number;
@@ -36,20 +39,23 @@ function parsePort(s: string): number {
 }
 
 /** nc's positional forms: HOST PORT; with -l, PORT or HOST PORT (bind address). */
-export function parseNcArgs(args: string[], o: Pick<NcOptions, 'listen' | 'udp'>): NcTarget {
+export function parseNcArgs(args: string[], o: Pick<NcOptions, 'listen' | 'udp' | 'halfClose'>): NcTarget {
   const [a, b, ...extra] = args;
   if (extra.length > 0 || a === undefined) throw new UsageError('usage: netbridge nc [-u] [-l] HOST PORT (with -l: [HOST] PORT)');
   if (b === undefined) {
     if (!o.listen) throw new UsageError('nc needs HOST and PORT');
-    return { listen: true, udp: o.udp, host: undefined, port: parsePort(a) };
+    return { listen: true, udp: o.udp, halfClose: o.halfClose, host: undefined, port: parsePort(a) };
   }
-  return { listen: o.listen, udp: o.udp, host: a, port: parsePort(b) };
+  return { listen: o.listen, udp: o.udp, halfClose: o.halfClose, host: a, port: parsePort(b) };
 }
 
 const fromSignal = (s: SignalName) => (s === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
 
-/** Pipes stdin <-> a connected board TCP socket until the peer closes; resolves with the exit status. */
-function converse(ctx: Ctx, sock: BoardSocket, signal: Promise<SignalName>): Promise<number> {
+/**
+ * Pipes stdin <-> a connected board TCP socket until the peer closes; resolves with the exit status.
+ * Like nc, stdin EOF leaves the connection open unless -N asks for a shutdown(SHUT_WR).
+ */
+function converse(ctx: Ctx, sock: BoardSocket, halfClose: boolean, signal: Promise<SignalName>): Promise<number> {
   const stdin: Readable = ctx.io.stdin;
   const stdout: Writable = ctx.io.stdout;
   return new Promise<number>((resolve) => {
@@ -59,6 +65,7 @@ function converse(ctx: Ctx, sock: BoardSocket, signal: Promise<SignalName>): Pro
       settled = true;
       stdin.unpipe(sock);
       stdin.pause();
+      sock.destroy();
       resolve(code);
     };
     sock.on('data', (chunk: Buffer) => {
@@ -71,12 +78,11 @@ function converse(ctx: Ctx, sock: BoardSocket, signal: Promise<SignalName>): Pro
       ctx.io.stderr.write(`netbridge: ${err.message}${'code' in err ? ` (${String(err.code)})` : ''}\n`);
       finish(EXIT.failure);
     });
+    // The peer closed its side: the conversation is over (what we still had to send is moot).
+    sock.on('end', () => finish(EXIT.ok));
     sock.on('close', () => finish(EXIT.ok));
-    stdin.pipe(sock); // stdin EOF ends our side: SHUT_WR on the board, we keep reading
-    void signal.then((s) => {
-      sock.destroy();
-      finish(fromSignal(s));
-    });
+    stdin.pipe(sock, { end: halfClose });
+    void signal.then((s) => finish(fromSignal(s)));
   });
 }
 
@@ -95,7 +101,7 @@ async function tcp(ctx: Ctx, net: NetApi, t: NcTarget, signal: Promise<SignalNam
     }
     sock.removeAllListeners('error');
     ctx.debug(`connected to ${t.host}:${t.port} from the board`);
-    return converse(ctx, first, signal);
+    return converse(ctx, first, t.halfClose, signal);
   }
   const server = net.createServer({ allowHalfOpen: true });
   server.on('error', () => {}); // listen() rejects with it; later errors end the wait below
@@ -108,7 +114,7 @@ async function tcp(ctx: Ctx, net: NetApi, t: NcTarget, signal: Promise<SignalNam
     if (typeof first === 'string') return fromSignal(first);
     ctx.debug(`connection from ${first.remoteAddress}:${first.remotePort}`);
     await server.close(); // like nc: one connection
-    return await converse(ctx, first, signal);
+    return await converse(ctx, first, t.halfClose, signal);
   } finally {
     await server.close().catch(() => {});
   }
