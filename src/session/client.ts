@@ -136,6 +136,13 @@ interface Pending {
   onAbort: (() => void) | undefined;
 }
 
+/** MTUs a peer may announce in HELLO (PROTOCOL.md §2.6); anything else is refused, not retried. */
+const MIN_PEER_MTU = 64;
+const MAX_PEER_MTU = 65_535;
+
+/** A HELLO whose sizes are absurd: a ProtocolError that ends the handshake at once. */
+class PeerLimitsError extends ProtocolError {}
+
 /** Request id 0 is reserved for HELLO. */
 const HELLO_ID = 0;
 const RECONNECT_BACKOFF_MIN_MS = 50;
@@ -274,6 +281,9 @@ export class Client extends EventEmitter {
       );
     }
     if (info.schemaHash !== SCHEMA_HASH_HEX) throw new SchemaMismatchError(SCHEMA_HASH_HEX, info.schemaHash);
+    if (info.mtu < MIN_PEER_MTU || info.mtu > MAX_PEER_MTU) {
+      throw new PeerLimitsError(`board announced an MTU of ${info.mtu} bytes, outside ${MIN_PEER_MTU}..${MAX_PEER_MTU}`);
+    }
     this.link.peerMtu = info.mtu;
     return info;
   }
@@ -686,7 +696,12 @@ export class Client extends EventEmitter {
 }
 
 function isFatalHandshakeError(err: unknown): boolean {
-  return err instanceof VersionMismatchError || err instanceof SchemaMismatchError || err instanceof ClosedError;
+  return (
+    err instanceof VersionMismatchError ||
+    err instanceof SchemaMismatchError ||
+    err instanceof ClosedError ||
+    err instanceof PeerLimitsError
+  );
 }
 
 function sleep(ms: number): Promise<void> {
