@@ -417,9 +417,11 @@ static bool link_deliver(void *ctx, const uint8_t *payload, size_t len)
 	void *block;
 
 	if (k_mem_slab_alloc(&req_slab, &block, K_NO_WAIT) != 0) {
-		/* The host overran the window we offered; without an answer buffer leave it unacked
-		 * so it comes back. */
-		return send_err(NULL, msg.op, msg.id, EBUSY, "no request slot", 0, K_NO_WAIT) == 0;
+		/* The host overran the window we offered (its frames were in flight before it saw
+		 * our smaller win). Leave the frame unacknowledged: the link counts it (rx_no_room)
+		 * and the host sends it again once a slot frees and our window update reaches it.
+		 * Answering EBUSY instead would fail a request only because of timing. */
+		return false;
 	}
 	if ((d->flags & NB_OP_MAY_BLOCK) && k_sem_take(&blocking_slots, K_NO_WAIT) != 0) {
 		k_mem_slab_free(&req_slab, block);
