@@ -28,6 +28,17 @@ static int32_t ms_left(k_timepoint_t end, int32_t timeout_ms)
 	return (int32_t)k_ticks_to_ms_ceil32(left.ticks);
 }
 
+/*
+ * Whether a call for ev would not block now (ready, or an error or hangup it will report). Zephyr's
+ * socketpair ignores MSG_DONTWAIT, so every call is preceded by this look.
+ */
+static bool ready_now(int fd, short ev)
+{
+	struct zsock_pollfd p = {.fd = fd, .events = ev};
+
+	return zsock_poll(&p, 1, 0) != 0;
+}
+
 static void handle_send(struct nb_req *req)
 {
 	static const struct nb_field fields[] = {
@@ -62,12 +73,17 @@ static void handle_send(struct nb_req *req)
 	int err = 0;
 
 	for (;;) {
-		n = zsock_sendto(s->fd, v[1].s.ptr, v[1].s.len, flags | ZSOCK_MSG_DONTWAIT,
-				 sslen ? (struct sockaddr *)&ss : NULL, sslen);
-		if (n >= 0) {
-			break;
+		if (ready_now(s->fd, ZSOCK_POLLOUT)) {
+			n = zsock_sendto(s->fd, v[1].s.ptr, v[1].s.len, flags | ZSOCK_MSG_DONTWAIT,
+					 sslen ? (struct sockaddr *)&ss : NULL, sslen);
+			if (n >= 0) {
+				break;
+			}
+			err = errno;
+		} else {
+			n = -1;
+			err = EAGAIN;
 		}
-		err = errno;
 		if ((err != EAGAIN && err != EWOULDBLOCK) || timeout == 0) {
 			break;
 		}
@@ -113,9 +129,14 @@ static int recv_into(struct nb_sock *s, uint8_t *buf, size_t max, int flags, boo
 	memset(r, 0, sizeof(*r));
 	for (;;) {
 		socklen_t slen = sizeof(r->src);
-		ssize_t n = zsock_recvfrom(s->fd, buf + r->got, max - r->got, call_flags,
+		ssize_t n = -1;
+
+		errno = EAGAIN;
+		if (ready_now(s->fd, ZSOCK_POLLIN)) {
+			n = zsock_recvfrom(s->fd, buf + r->got, max - r->got, call_flags,
 					   want_src ? (struct sockaddr *)&r->src : NULL,
 					   want_src ? &slen : NULL);
+		}
 
 		if (n > 0 || (n == 0 && (!stream || max == 0))) {
 			if (!stream) {
