@@ -13,6 +13,9 @@ import { NET_EVENT_IF_UP, NET_EVENT_IPV4_ADDR_ADD, NET_EVENT_IPV4_DHCP_BOUND, co
 import type { NetEvent } from '../src/netmgmt/netmgmt.js';
 import type { NetInterface } from '../src/netmgmt/bodies.js';
 import { PassThrough } from 'node:stream';
+import { parseNcArgs } from '../src/cli/commands/nc.js';
+import { buildProgram, mergedOptions } from '../src/cli/main.js';
+import type { Command } from 'commander';
 
 describe('option values', () => {
   it('parses durations in ms and s and rejects the rest as usage errors', () => {
@@ -212,5 +215,33 @@ describe('ports and qemu plumbing', () => {
     expect(() => innerArgv(ctx, '/dev/pts/9', ['qemu'])).toThrow(UsageError);
     expect(checkQemuTarget('native_sim')).toBe('native_sim');
     expect(() => checkQemuTarget('esp32')).toThrow(/known: mps2\/an385/);
+  });
+});
+
+describe('argument forms', () => {
+  const o = { listen: false, udp: false, halfClose: false };
+  it('nc takes HOST PORT, and with -l PORT or HOST PORT', () => {
+    expect(parseNcArgs(['example.com', '80'], o)).toEqual({ listen: false, udp: false, halfClose: false, host: 'example.com', port: 80 });
+    expect(parseNcArgs(['7000'], { ...o, listen: true })).toMatchObject({ listen: true, host: undefined, port: 7000 });
+    expect(parseNcArgs(['::', '7000'], { ...o, listen: true, udp: true })).toMatchObject({ udp: true, host: '::', port: 7000 });
+    expect(() => parseNcArgs(['7000'], o)).toThrow(UsageError);
+    expect(() => parseNcArgs(['h', '0'], o)).toThrow(/1\.\.65535/);
+    expect(() => parseNcArgs(['h', '1', '2'], o)).toThrow(UsageError);
+  });
+
+  it('global options count wherever they are given, and a given value beats a default', async () => {
+    const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: {} };
+    const seen: ReturnType<typeof mergedOptions>[] = [];
+    const parse = async (argv: string[]) => {
+      const program = buildProgram(io, () => {});
+      const info = program.commands.find((c) => c.name() === 'info') as Command;
+      info.action((_o: unknown, cmd: Command) => void seen.push(mergedOptions(cmd)));
+      await program.parseAsync(argv, { from: 'user' });
+      return seen.at(-1);
+    };
+    expect(await parse(['info', '--json', '-p', '/dev/a'])).toMatchObject({ json: true, port: '/dev/a', timeout: 5000 });
+    expect(await parse(['--json', '--timeout', '2s', 'info'])).toMatchObject({ json: true, timeout: 2000 });
+    expect(await parse(['--timeout', '2s', 'info', '--timeout', '3s'])).toMatchObject({ timeout: 3000 });
+    expect(await parse(['info'])).toMatchObject({ json: false, verbose: false, baud: 115200 });
   });
 });
