@@ -86,9 +86,9 @@ describe('reliability through the fault proxy', () => {
     proxy.configure('toHost', { corruptRate: 1e-3, duplicateRate: 2e-4, garbageRate: 1e-4, consoleRate: 5e-5 });
     const before = client.counters();
     const outcomes: Outcome[] = [];
-    for (let batch = 0; batch < 8; batch++) {
+    for (let batch = 0; batch < 6; batch++) {
       const payloads = Array.from({ length: 24 }, (_, i) => pattern(8 + ((batch * 24 + i) * 37) % 400, batch * 100 + i));
-      outcomes.push(...(await Promise.all(payloads.map((p) => checkedPing(client, p, 8000)))));
+      outcomes.push(...(await Promise.all(payloads.map((p) => checkedPing(client, p, 6000)))));
     }
     expectOnTime(outcomes);
     const ok = outcomes.filter((o) => o.ok).length;
