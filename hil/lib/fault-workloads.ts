@@ -165,21 +165,19 @@ export interface ChurnStats {
   eventsSeen: number;
 }
 
-/** Adds and removes IPv4 addresses on one interface (at most `keep` extra at a time). */
+/**
+ * Removes the address added `keep` rounds ago, then adds a new one: at most `keep` extra
+ * addresses at a time (the interface's address table is small, CONFIG_NET_IF_MAX_IPV4_ADDR).
+ */
 export async function ifaceChurn(
   nm: NetMgmt,
   v: Verdicts,
   c: ChurnStats,
   ifindex: number,
   round: number,
-  keep = 3,
+  keep = 1,
 ): Promise<void> {
   const addr = (i: number) => `192.0.2.${100 + (i % 50)}`;
-  const added = await call(v, 'addrAdd', CALL_MS, async () => {
-    await nm.addrAdd(ifindex, addr(round), { prefixLen: 24, timeout: CALL_MS });
-    return true;
-  });
-  if (added) c.added++;
   if (round >= keep) {
     const deleted = await call(v, 'addrDel', CALL_MS, async () => {
       await nm.addrDel(ifindex, addr(round - keep), { timeout: CALL_MS });
@@ -187,6 +185,11 @@ export async function ifaceChurn(
     });
     if (deleted) c.deleted++;
   }
+  const added = await call(v, 'addrAdd', CALL_MS, async () => {
+    await nm.addrAdd(ifindex, addr(round), { prefixLen: 24, timeout: CALL_MS });
+    return true;
+  });
+  if (added) c.added++;
 }
 
 /** Removes every address ifaceChurn may have left (errors for absent ones are expected). */
