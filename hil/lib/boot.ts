@@ -314,7 +314,8 @@ async function bootQemu(build: BuildResult, opts: BootOptions): Promise<Target> 
   const name = build.target.name;
   const workDir = opts.workDir ?? path.join(repoRoot, 'hil', '.work');
   const sockDir = socketDir(workDir);
-  const tag = build.target.slug;
+  // Per process: two runs in one checkout must not take over each other's monitor and console.
+  const tag = `${build.target.slug}-${process.pid}`;
   const monitorSock = path.join(sockDir, `${tag}-monitor.sock`);
   const consoleSock = path.join(sockDir, `${tag}-console.sock`);
   rmSync(monitorSock, { force: true });
