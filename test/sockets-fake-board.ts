@@ -65,6 +65,8 @@ export class SocketsFakeBoard {
   /** Largest credit a socket had outstanding at once. */
   maxCreditSeen = 0;
   creditViolations = 0;
+  /** The next this-many requests answer EBUSY "all workers busy" (no field), as the bridge does. */
+  busyNext = 0;
   private sockets = new Map<number, FakeSocket>();
   private ports = new Map<string, number>();
   private nextPort = 49152;
@@ -119,12 +121,17 @@ export class SocketsFakeBoard {
     this.received.push(msg);
     if (msg.kind !== Kind.REQ) return;
     const rsp = (b: CborMap = new Map()) => this.send({ kind: Kind.RSP, op: msg.op, id: msg.id, body: b });
-    const err = (errno: number, text?: string, gai?: number) => {
+    const err = (errno: number, text?: string, gai?: number, field?: number) => {
       const e: Parameters<typeof errBody>[0] = { errno, name: gai === undefined ? errnoName(errno) : C.gai_strerror(gai) };
       if (text !== undefined) e.message = text;
       if (gai !== undefined) e.gaiError = gai;
+      if (field !== undefined) e.field = field;
       this.send({ kind: Kind.ERR, op: msg.op, id: msg.id, body: errBody(e) });
     };
+    if (this.busyNext > 0 && msg.op !== Op.HELLO) {
+      this.busyNext--;
+      return this.send({ kind: Kind.ERR, op: msg.op, id: msg.id, body: errBody({ errno: E.EBUSY, name: 'EBUSY', message: 'all workers busy' }) });
+    }
     try {
       this.handle(msg, rsp, err);
     } catch (e) {
@@ -220,7 +227,7 @@ export class SocketsFakeBoard {
 
   // ------------------------------------------------------------------------------ ops
 
-  private handle(msg: Message, rsp: (b?: CborMap) => void, err: (errno: number, text?: string, gai?: number) => void): void {
+  private handle(msg: Message, rsp: (b?: CborMap) => void, err: (errno: number, text?: string, gai?: number, field?: number) => void): void {
     const b = msg.body;
     const fdOf = () => {
       const s = typeof b.get(1) === 'number' ? this.sockets.get(b.get(1) as number) : undefined;
@@ -378,6 +385,7 @@ export class SocketsFakeBoard {
       case Op.RECV: {
         const s = fdOf();
         if (!s) return;
+        if (s.push) return err(E.EBUSY, 'socket is in push mode: data arrives as SOCK_DATA', undefined, 1);
         const max = b.get(2) as number;
         const flags = (b.get(3) as number | undefined) ?? 0;
         const wantFrom = b.get(4) === true;

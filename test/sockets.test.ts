@@ -226,6 +226,18 @@ describe('zsock mirror on a fake board', () => {
     expect(await z.socket(C.AF_INET, C.SOCK_DGRAM)).toBeTypeOf('number');
   });
 
+  it('retries EBUSY about the bridge (no free worker) but not EBUSY about a socket', async () => {
+    const { z, board, client } = await setup();
+    board.busyNext = 3;
+    expect(await z.socket(C.AF_INET, C.SOCK_DGRAM)).toBeTypeOf('number');
+    expect(z.busyRetries).toBe(3);
+    const [c] = await tcpPair(z);
+    await client.request(Op.SOCK_STREAM, new Map([[1, c], [2, 100]]));
+    const before = z.busyRetries;
+    expect(await rejection(z.recv(c, 10))).toMatchObject({ errnoName: 'EBUSY', field: 1 });
+    expect(z.busyRetries).toBe(before);
+  });
+
   it('getaddrinfo resolves on the board; a resolver failure carries the DNS_EAI code', async () => {
     const { z } = await setup();
     const list = await z.getaddrinfo('localhost', undefined, { family: C.AF_INET });

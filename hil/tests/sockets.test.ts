@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardError, type Client, createNetApi, type NetApi, sockets as S } from '../../src/index.js';
+import { BoardError, type Client, createNetApi, type NetApi, NetMgmt, sockets as S } from '../../src/index.js';
 import type { BoardSocket } from '../../src/sockets/streams.js';
 import { hil, openClient, pattern, type Hil } from '../lib/suite.js';
 
@@ -65,13 +65,38 @@ let h: Hil;
 let client: Client;
 let net: NetApi;
 let maxSockets = 8;
+/**
+ * The address board sockets reach each other on. Zephyr loops its own addresses back in IP, but
+ * 127.0.0.1 only works with a loopback interface (native_sim): elsewhere it is the Ethernet
+ * interface's IPv4 address (QEMU's DHCP or static 10.0.2.15).
+ */
+let SELF = '127.0.0.1';
+
+async function selfAddress(): Promise<string> {
+  const nm = new NetMgmt(client);
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const ifaces = await nm.ifaceDump();
+      const v4 = ifaces.flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address));
+      if (v4.includes('127.0.0.1')) return '127.0.0.1';
+      const own = v4.find((a) => !a.startsWith('127.'));
+      if (own) return own;
+      if (Date.now() > deadline) throw new Error('the board has no IPv4 address');
+      await sleep(500); // DHCP still running
+    }
+  } finally {
+    nm.close();
+  }
+}
 
 beforeAll(async () => {
   h = await hil();
   client = await openClient(h, 20_000);
   net = createNetApi(client);
   maxSockets = client.info.limits.maxSockets;
-});
+  SELF = await selfAddress();
+}, 60_000);
 
 afterAll(async () => {
   await client?.close();
@@ -91,15 +116,20 @@ async function expectHealthy(): Promise<void> {
   expect(open, 'sockets still open on the board').toBe(0);
 }
 
-/** A board server on 127.0.0.1 that hands each connection to `handler`. */
+/**
+ * A board server that hands each connection to `handler`. It binds the wildcard address: Zephyr
+ * loops 127.0.0.1 back without a loopback interface, but binding 127.0.0.1 needs one (ENOENT).
+ */
 async function boardServer(port: number, handler: (s: BoardSocket) => void) {
   const server = net.createServer((s) => {
     s.on('error', () => {});
     handler(s);
   });
-  await server.listen(port, '127.0.0.1');
+  await server.listen(port, '0.0.0.0');
   return server;
 }
+
+const isIPv4 = (a: string | undefined) => typeof a === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(a);
 
 /** Writes `data` and ends, reading everything the peer sends back until its EOF. */
 async function exchange(s: BoardSocket | Socket, data: Buffer): Promise<Buffer> {
@@ -110,13 +140,14 @@ async function exchange(s: BoardSocket | Socket, data: Buffer): Promise<Buffer> 
 
 describe('sockets: board loopback', () => {
   it('the board announces sockets', () => {
+    process.stderr.write(`[sockets] board-to-board address ${SELF}\n`);
     expect(client.info.features).toContain('sockets');
     expect(net.sockets.dataLimit()).toBeGreaterThan(64);
   });
 
   it('TCP between two board sockets: client and server exchange data both ways', async () => {
     const server = await boardServer(5001, (s) => s.pipe(s));
-    const s = await net.connectAsync({ host: '127.0.0.1', port: 5001 });
+    const s = await net.connectAsync({ host: SELF, port: 5001 });
     expect(s.remotePort).toBe(5001);
     const data = bigPattern(20_000, 1);
     const back = await exchange(s, data);
@@ -128,13 +159,14 @@ describe('sockets: board loopback', () => {
   it('UDP between two board sockets, with the source address', async () => {
     const a = net.createSocket('udp4');
     const b = net.createSocket('udp4');
-    await a.bind(5002, '127.0.0.1');
-    await b.bind(5003, '127.0.0.1');
+    await a.bind(5002, '0.0.0.0');
+    await b.bind(5003, '0.0.0.0');
     const got = once(a, 'message') as Promise<[Buffer, { address: string; port: number }]>;
-    await b.send(Buffer.from('datagram over the board loopback'), 5002, '127.0.0.1');
+    await b.send(Buffer.from('datagram over the board loopback'), 5002, SELF);
     const [msg, rinfo] = await got;
     expect(msg.toString()).toBe('datagram over the board loopback');
-    expect(rinfo).toMatchObject({ address: '127.0.0.1', port: 5003 });
+    expect(rinfo.port).toBe(5003);
+    expect(isIPv4(rinfo.address)).toBe(true); // 127.0.0.1, or the interface's own address
     await a.close();
     await b.close();
     await expectHealthy();
@@ -145,12 +177,13 @@ describe('sockets: board loopback', () => {
     const l = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
     try {
       await z.setsockopt(l, C.SOL_SOCKET, C.SO_REUSEADDR, true);
-      await z.bind(l, { family: C.AF_INET, address: '127.0.0.1', port: 5004 });
+      await z.bind(l, { family: C.AF_INET, address: '0.0.0.0', port: 5004 });
       await z.listen(l, 1);
       const c = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
-      await z.connect(c, { family: C.AF_INET, address: '127.0.0.1', port: 5004 });
+      await z.connect(c, { family: C.AF_INET, address: SELF, port: 5004 });
       const { fd: a, addr } = await z.accept(l, { boardTimeout: 5000 });
-      expect(addr.address).toBe('127.0.0.1');
+      expect(isIPv4(addr.address)).toBe(true);
+      expect(addr.port).toBe((await z.getsockname(c)).port);
       expect(await z.send(c, Buffer.from('hello board'))).toBe(11);
       const fds: S.PollFd[] = [{ fd: a, events: C.POLLIN }];
       expect(await z.poll(fds, 3000)).toBe(1);
@@ -179,7 +212,7 @@ describe('sockets: board loopback', () => {
       serverGot.push(collect(s));
       s.end(fromServer);
     });
-    const s = await net.connectAsync({ host: '127.0.0.1', port: 5005 });
+    const s = await net.connectAsync({ host: SELF, port: 5005 });
     const toServer = bigPattern(BIG, 12);
     const started = Date.now();
     const back = await exchange(s, toServer);
@@ -200,7 +233,7 @@ describe('sockets: board loopback', () => {
     const size = small ? 8 * 1024 : 32 * 1024;
     const results = await Promise.all(
       Array.from({ length: pairs }, async (_, i) => {
-        const s = await net.connectAsync({ host: '127.0.0.1', port: 5006 });
+        const s = await net.connectAsync({ host: SELF, port: 5006 });
         const data = bigPattern(size + i * 100, 200 + i);
         return { sent: sha(data), got: sha(await exchange(s, data)) };
       }),
@@ -322,7 +355,7 @@ describe('sockets: board and host through QEMU user networking', () => {
 
 describe('sockets: typed errors, and the bridge stays healthy', () => {
   it('connection refused: ECONNREFUSED (Zephyr 111)', async () => {
-    const e = await rejection(net.connectAsync({ host: '127.0.0.1', port: 1 }));
+    const e = await rejection(net.connectAsync({ host: SELF, port: 1 }));
     expect(e).toBeInstanceOf(BoardError);
     expect(e).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'ECONNREFUSED', errno: 111 });
     await expectHealthy();
@@ -340,7 +373,7 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
     const z = net.sockets;
     const u = await z.socket(C.AF_INET, C.SOCK_DGRAM, C.IPPROTO_UDP);
     try {
-      await z.bind(u, { family: C.AF_INET, address: '127.0.0.1', port: 5010 });
+      await z.bind(u, { family: C.AF_INET, address: '0.0.0.0', port: 5010 });
       const t0 = Date.now();
       expect(await rejection(z.recv(u, 100, 0, { boardTimeout: 400 }))).toMatchObject({ errnoName: 'EAGAIN', errno: 11 });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
@@ -349,7 +382,7 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
     }
     const l = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
     try {
-      await z.bind(l, { family: C.AF_INET, address: '127.0.0.1', port: 5011 });
+      await z.bind(l, { family: C.AF_INET, address: '0.0.0.0', port: 5011 });
       await z.listen(l, 1);
       expect(await rejection(z.accept(l, { boardTimeout: 300 }))).toMatchObject({ errnoName: 'EAGAIN' });
     } finally {
@@ -408,7 +441,7 @@ describe('sockets: reboot in the middle of a transfer', () => {
   it('ends every stream with NB_ECONNRESET (board-rebooted) and the bridge works afterwards', { timeout: 120_000 }, async () => {
     const server = await boardServer(5020, (s) => s.pipe(s));
     server.on('error', () => {});
-    const s = await net.connectAsync({ host: '127.0.0.1', port: 5020 });
+    const s = await net.connectAsync({ host: SELF, port: 5020 });
     const ended = new Promise<Error>((resolve) => s.once('error', resolve));
     let echoed = 0;
     s.on('data', (c: Buffer) => (echoed += c.length));
@@ -424,7 +457,7 @@ describe('sockets: reboot in the middle of a transfer', () => {
     await rebooted;
     await expectHealthy();
     const again = await boardServer(5020, (x) => x.pipe(x));
-    const s2 = await net.connectAsync({ host: '127.0.0.1', port: 5020 });
+    const s2 = await net.connectAsync({ host: SELF, port: 5020 });
     expect((await exchange(s2, Buffer.from('after the reboot'))).toString()).toBe('after the reboot');
     await again.close();
   });
