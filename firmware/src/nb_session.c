@@ -8,6 +8,9 @@
 #include <zephyr/sys/util.h>
 
 #include "nb_internal.h"
+#ifdef CONFIG_NETBRIDGE_SOCKETS
+#include "nb_sockets.h"
+#endif
 
 LOG_MODULE_DECLARE(netbridge, CONFIG_NETBRIDGE_LOG_LEVEL);
 
@@ -123,6 +126,11 @@ static void handle_hello(struct nb_req *req)
 			.event_queue_len = CONFIG_NETBRIDGE_EVENT_QUEUE_LEN,
 			.tx_queue_len = CONFIG_NETBRIDGE_TX_QUEUE_LEN,
 			.rx_buffer = CONFIG_NETBRIDGE_UART_RX_RING,
+#ifdef CONFIG_NETBRIDGE_SOCKETS
+			/* Socket payload per SEND / RECV / SOCK_DATA: what fits either way. */
+			.max_data = MIN(nb_sock_data_limit(),
+					CONFIG_NETBRIDGE_MTU - NB_SOCK_DATA_OVERHEAD),
+#endif
 		},
 		.uptime_ms = (uint64_t)k_uptime_get(),
 	};
