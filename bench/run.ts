@@ -58,16 +58,31 @@ async function buildLiveFirmware(target: string): Promise<{ build: BuildResult; 
   }
 }
 
+/** What a line carries per direction: the baud rate's bytes/s or the emulator's, whichever is lower. */
+function carried(baud: number | null, echo: EchoCeiling | null): { toBoard: number; toHost: number } {
+  const shaped = echo?.shaped.find((x) => x.baud === baud);
+  if (shaped) return { toBoard: shaped.bytesPerSec, toHost: shaped.bytesPerSec };
+  const line = baud === null ? Infinity : baud / 10;
+  // Without an echo figure, assume the emulator is not the bottleneck (ratios then use the line).
+  const toBoard = Math.min(line, echo?.bytesPerSec ?? Infinity);
+  const toHost = Math.min(line, echo?.boardToHost?.bytesPerSec ?? echo?.bytesPerSec ?? Infinity);
+  return { toBoard: Number.isFinite(toBoard) ? toBoard : 100_000, toHost: Number.isFinite(toHost) ? toHost : 100_000 };
+}
+
 async function measureLine(
   board: Target,
   baud: number | null,
-  transferBytes: number,
-  o: { rttCount: number; eventPairs: number; tcp: boolean },
+  echo: EchoCeiling | null,
+  o: { rttCount: number; eventPairs: number; tcp: boolean; seconds: number },
 ): Promise<ShapedRun> {
-  const run: ShapedRun = { baud, lineRate: baud === null ? null : baud / 10, rtt: null, events: null, goodput: [], errors: [] };
+  const run: ShapedRun = { baud, lineRate: baud === null ? null : baud / 10, rtt: null, events: null, goodput: [], errors: [], rtoFloorMs: 0 };
   const name = baud === null ? 'unshaped' : `${baud} baud`;
+  const rates = carried(baud, echo);
+  // Bulk transfers last about o.seconds on the slower direction of this line.
+  const transferBytes = Math.max(8 * 1024, Math.round(Math.min(rates.toBoard, rates.toHost) * o.seconds));
   log(`[bench] ${name}: session`);
-  const s = await openSession(board, baud);
+  const s = await openSession(board, baud, Math.min(rates.toBoard, rates.toHost));
+  run.rtoFloorMs = s.rtoFloorMs;
   try {
     const step = async (what: string, job: () => Promise<void>) => {
       log(`[bench] ${name}: ${what}`);
@@ -136,7 +151,7 @@ async function main(): Promise<number> {
   } else {
     try {
       log('[bench] emulator ceiling (echo app)');
-      echo = await measureEchoCeiling(o.target, secondsPerTransfer, log);
+      echo = await measureEchoCeiling(o.target, secondsPerTransfer, [1_000_000, 115_200], log);
       log(`[bench] echo ceiling ${(echo.bytesPerSec / 1000).toFixed(1)} kB/s per direction`);
     } catch (err) {
       echoError = message(err);
@@ -149,17 +164,12 @@ async function main(): Promise<number> {
       await sleep(200);
       const rttCount = o.quick ? 100 : 500;
       const eventPairs = o.quick ? 50 : 200;
-      const unshapedBytes = Math.min(16 << 20, Math.max(256 << 10, Math.round((echo?.bytesPerSec ?? 200_000) * secondsPerTransfer)));
-      const lines: { baud: number | null; bytes: number }[] = [
-        { baud: null, bytes: unshapedBytes },
-        { baud: 1_000_000, bytes: Math.round((1_000_000 / 10) * secondsPerTransfer) },
-        { baud: 115_200, bytes: Math.round((115_200 / 10) * secondsPerTransfer) },
-      ];
-      for (const line of lines) {
+      const lines = [null, 1_000_000, 115_200];
+      for (const baud of lines) {
         try {
-          runs.push(await measureLine(board, line.baud, line.bytes, { rttCount, eventPairs, tcp: label.includes('sockets') }));
+          runs.push(await measureLine(board, baud, echo, { rttCount, eventPairs, tcp: label.includes('sockets'), seconds: secondsPerTransfer }));
         } catch (err) {
-          runs.push({ baud: line.baud, lineRate: line.baud === null ? null : line.baud / 10, rtt: null, events: null, goodput: [], errors: [message(err)] });
+          runs.push({ baud, lineRate: baud === null ? null : baud / 10, rtt: null, events: null, goodput: [], errors: [message(err)], rtoFloorMs: 0 });
         }
       }
     } finally {

@@ -5,8 +5,9 @@
  */
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { bootBuild } from '../../hil/lib/boot.js';
+import { type Console, bootBuild } from '../../hil/lib/boot.js';
 import { buildFirmware } from '../../hil/lib/build.js';
+import { FaultProxy } from '../../hil/lib/fault-proxy.js';
 import { repoRoot } from '../../hil/lib/workspace.js';
 import { closeTransport, openSerialPort } from '../../src/transport/serial.js';
 import { pattern, sleep } from './util.js';
@@ -14,10 +15,16 @@ import { pattern, sleep } from './util.js';
 export interface EchoCeiling {
   bytes: number;
   seconds: number;
-  /** Per direction. */
+  /** Per direction, both directions at once (bounded by the slower one). */
   bytesPerSec: number;
-  /** Bytes that came back different or not at all (the echo counts its own ring overflows). */
+  /** Bytes that came back different or not at all. */
   mismatched: number;
+  /** Bytes the echo app could not queue (its ring was full), from its console. */
+  dropped: number;
+  /** Board -> host alone: the app sends a block out of the bridge UART on a console command. */
+  boardToHost: { bytes: number; seconds: number; bytesPerSec: number; mismatched: number } | null;
+  /** The same echo through the fault-injection proxy's baud limiter, per baud rate: raw bytes on the shaped line. */
+  shaped: { baud: number; bytes: number; seconds: number; bytesPerSec: number; mismatched: number }[];
 }
 
 export class EchoError extends Error {
@@ -57,12 +64,45 @@ async function echoOnce(port: Duplex, total: number, timeoutMs: number): Promise
   let mismatched = 0;
   for (let i = 0; i < total; i++) if (back[i] !== data[i]) mismatched++;
   const seconds = (t1 - t0) / 1000;
+  return { bytes: total, seconds, bytesPerSec: total / seconds, mismatched, dropped: 0, boardToHost: null, shaped: [] };
+}
+
+/** Asks the app for `total` bytes (byte i = i mod 251) and times them from the first to the last. */
+async function blastOnce(port: Duplex, con: Console, total: number, timeoutMs: number): Promise<NonNullable<EchoCeiling['boardToHost']>> {
+  const back = Buffer.alloc(total);
+  let got = 0;
+  let first = 0;
+  const done = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      port.off('data', onData);
+      reject(new EchoError(`board->host: ${got} of ${total} bytes within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      if (got === 0) first = performance.now();
+      const n = Math.min(d.length, total - got);
+      d.copy(back, got, 0, n);
+      got += n;
+      if (got >= total) {
+        clearTimeout(timer);
+        port.off('data', onData);
+        resolve(performance.now());
+      }
+    };
+    port.on('data', onData);
+  });
+  con.write(`tx ${total}\r`);
+  const last = await done;
+  let mismatched = 0;
+  for (let i = 0; i < total; i++) if (back[i] !== i % 251) mismatched++;
+  // The first chunk's own time is not counted: rate over the bytes after it.
+  const seconds = (last - first) / 1000;
   return { bytes: total, seconds, bytesPerSec: total / seconds, mismatched };
 }
 
 export async function measureEchoCeiling(
   target: string,
   seconds: number,
+  bauds: number[],
   log: (line: string) => void,
 ): Promise<EchoCeiling> {
   const build = await buildFirmware(target, {
@@ -80,8 +120,27 @@ export async function measureEchoCeiling(
     const probe = await echoOnce(port, 16 * 1024, 30_000);
     const total = Math.max(64 * 1024, Math.min(32 * 1024 * 1024, Math.round(probe.bytesPerSec * seconds)));
     const result = await echoOnce(port, total, Math.max(60_000, seconds * 10_000));
-    const dropped = /echo: dropped (\d+)/.exec(board.console?.output() ?? '');
-    if (dropped) log(`[echo] the echo app dropped ${dropped[1]} bytes (ring full)`);
+    const con = board.console;
+    if (con) {
+      const mark = con.mark();
+      con.write('tx 0\r'); // the app reports its ring overflows after a command
+      await con.waitFor(/echo: sent 0/, 5000, mark);
+      const dropped = /echo: dropped (\d+)/.exec(con.output().slice(-200));
+      result.dropped = dropped ? Number(dropped[1]) : 0;
+      const blastProbe = await blastOnce(port, con, 64 * 1024, 30_000);
+      const blastTotal = Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.round(blastProbe.bytesPerSec * seconds)));
+      result.boardToHost = await blastOnce(port, con, blastTotal, Math.max(60_000, seconds * 10_000));
+    }
+    for (const baud of bauds) {
+      const proxy = new FaultProxy(port, { toBoard: { baudRate: baud }, toHost: { baudRate: baud }, closeBoard: false });
+      try {
+        const bytes = Math.max(8 * 1024, Math.round(Math.min(baud / 10, result.bytesPerSec) * seconds));
+        const r = await echoOnce(proxy.host, bytes, Math.max(60_000, seconds * 10_000));
+        result.shaped.push({ baud, bytes: r.bytes, seconds: r.seconds, bytesPerSec: r.bytesPerSec, mismatched: r.mismatched });
+      } finally {
+        await proxy.close();
+      }
+    }
     return result;
   } finally {
     if (port) await closeTransport(port);

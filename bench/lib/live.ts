@@ -20,13 +20,30 @@ import { type CpuSpan, measureCpu, pattern, percentile } from './util.js';
 
 export interface Session {
   client: Client;
+  rtoFloorMs: number;
   /** Line rate in bytes/s (8N1), or null when unshaped. */
   lineRate: number | null;
   close(): Promise<void>;
 }
 
-/** A session on the board's bridge UART; with `baud`, through the proxy's 8N1 limiter both ways. */
-export async function openSession(target: Target, baud: number | null): Promise<Session> {
+/**
+ * The host link's RTO floor for a line carrying `bytesPerSec`: twice the time a full window of
+ * largest frames takes on it. With the default 30 ms floor, RTT samples from small requests make
+ * the first bulk frames time out while still queued for the line, and each go-back-N resend adds a
+ * window to that queue: the link collapses (declared dead after 8 expiries) on any line slower
+ * than a few hundred kB/s.
+ */
+export function rtoFloorMs(bytesPerSec: number, window = 8, mtu = DEFAULT_MTU): number {
+  const frame = encodeWire({ type: FrameType.DATA, seq: 0, ack: 0, win: 0, payload: new Uint8Array(mtu) }).length;
+  return Math.max(30, Math.ceil((2 * window * frame * 1000) / bytesPerSec));
+}
+
+/**
+ * A session on the board's bridge UART; with `baud`, through the proxy's 8N1 limiter both ways.
+ * `lineBytesPerSec`: what the line really carries (the slower of the baud rate and the emulator),
+ * for the RTO floor.
+ */
+export async function openSession(target: Target, baud: number | null, lineBytesPerSec: number): Promise<Session> {
   const port: Duplex = await openSerialPort(target.bridgePath);
   let proxy: FaultProxy | null = null;
   let transport: Duplex = port;
@@ -36,7 +53,12 @@ export async function openSession(target: Target, baud: number | null): Promise<
   }
   let client: Client;
   try {
-    client = await Client.open({ transport, timeout: 30_000 });
+    const floor = rtoFloorMs(lineBytesPerSec);
+    client = await Client.open({
+      transport,
+      timeout: 30_000,
+      link: { rtoMinMs: floor, rtoInitialMs: floor, rtoMaxMs: Math.max(2000, 4 * floor) },
+    });
   } catch (err) {
     if (proxy) await proxy.close();
     else port.destroy();
@@ -44,6 +66,7 @@ export async function openSession(target: Target, baud: number | null): Promise<
   }
   return {
     client,
+    rtoFloorMs: rtoFloorMs(lineBytesPerSec),
     lineRate: baud === null ? null : baud / 10,
     close: async () => {
       await client.close();
@@ -77,11 +100,11 @@ export async function nullRoundTrip(client: Client, count: number): Promise<Perc
 
 // ------------------------------------------------------------------------------- board clock
 
-/** Host time (performance.now) = board uptime + offset, known within [lo, hi]. */
-export interface ClockOffset {
-  lo: number;
-  hi: number;
-  samples: number;
+/** One reading of the board clock: host time = board uptime + offset (± halfWidth) around `at`. */
+export interface ClockSample {
+  at: number;
+  offset: number;
+  halfWidth: number;
 }
 
 /** Wire bytes of a message in a DATA frame (for the line time it takes at a baud rate). */
@@ -89,42 +112,46 @@ function wireBytes(kind: Kind, op: Op, id: number, b: Map<number, unknown>): num
   return encodeWire({ type: FrameType.DATA, seq: 0, ack: 0, win: 8, payload: encodeMessage({ kind, op, id, body: b as never }) }).length;
 }
 
+const helloBody = () =>
+  helloRequestBody({ minVersion: PROTOCOL_VERSION_MIN, maxVersion: PROTOCOL_VERSION_MAX, schemaHash: SCHEMA_HASH, mtu: DEFAULT_MTU, window: 8 });
+
 /**
- * Bounds the board clock's offset with HELLO requests (the answer carries the board's uptime):
- * the board read its clock after the request was on the line and before the answer was. Each
- * sample bounds the offset; the intersection of many is tight even with a coarse board tick.
- * tickMs: the uptime's resolution (the board's tick period).
+ * Reads the board clock with a HELLO request (its answer carries the uptime): the board read its
+ * clock after the request was on the line and before the answer was, within one tick.
  */
-export async function syncBoardClock(s: Session, count: number, tickMs: number): Promise<ClockOffset> {
-  const req = helloRequestBody({
-    minVersion: PROTOCOL_VERSION_MIN,
-    maxVersion: PROTOCOL_VERSION_MAX,
-    schemaHash: SCHEMA_HASH,
-    mtu: DEFAULT_MTU,
-    window: 8,
-  });
+export async function clockSample(s: Session, tickMs: number): Promise<ClockSample> {
+  const req = helloBody();
+  const t0 = performance.now();
+  const rsp = await s.client.request(Op.HELLO, req);
+  const t1 = performance.now();
+  const uptime = rsp.get(11);
+  if (typeof uptime !== 'number' && typeof uptime !== 'bigint') throw new Error('HELLO answer without uptime');
   // The limiter may run a few ms ahead of the nominal rate (its token bucket): allow for it.
   const lineMs = (bytes: number) => (s.lineRate === null ? 0 : Math.max(0, (bytes * 1000) / s.lineRate - 5));
-  let lo = -Infinity;
-  let hi = Infinity;
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    const rsp = await s.client.request(Op.HELLO, req);
-    const t1 = performance.now();
-    const uptime = rsp.get(11);
-    if (typeof uptime !== 'number' && typeof uptime !== 'bigint') throw new Error('HELLO answer without uptime');
-    const u = Number(uptime);
-    const dReq = lineMs(wireBytes(Kind.REQ, Op.HELLO, 1000, req));
-    const dRsp = lineMs(wireBytes(Kind.RSP, Op.HELLO, 1000, rsp));
-    lo = Math.max(lo, t0 + dReq - u - tickMs);
-    hi = Math.min(hi, t1 - dRsp - u);
-  }
-  return { lo, hi, samples: count };
+  const earliest = t0 + lineMs(wireBytes(Kind.REQ, Op.HELLO, 1000, req));
+  const latest = Math.max(earliest, t1 - lineMs(wireBytes(Kind.RSP, Op.HELLO, 1000, rsp)));
+  return {
+    at: (earliest + latest) / 2,
+    offset: (earliest + latest) / 2 - Number(uptime) - tickMs / 2,
+    halfWidth: (latest - earliest) / 2 + tickMs / 2,
+  };
+}
+
+/** The offset at host time t, interpolated between the readings around it (the clocks drift apart). */
+function offsetAt(samples: readonly ClockSample[], t: number): { offset: number; halfWidth: number } {
+  let i = samples.findIndex((x) => x.at > t);
+  if (i <= 0) i = i === 0 ? 1 : samples.length - 1;
+  const a = samples[i - 1] as ClockSample;
+  const b = samples[i] as ClockSample;
+  const f = b.at === a.at ? 0 : Math.min(1, Math.max(0, (t - a.at) / (b.at - a.at)));
+  return { offset: a.offset + f * (b.offset - a.offset), halfWidth: Math.max(a.halfWidth, b.halfWidth) };
 }
 
 export interface EventDelay extends Percentiles {
-  /** Half-width of the uncertainty of each delay, ms (clock offset bounds and the board's tick). */
+  /** Median half-width of the uncertainty of each delay, ms (clock reading and the board's tick). */
   uncertaintyMs: number;
+  /** How fast the board clock drifted from the host's over the run, ms per s (QEMU's guest time). */
+  driftMsPerS: number;
   events: number;
   /** Host CPU per 1,000 events: with the events subscribed, less the same requests without. */
   cpuPer1000Events: number;
@@ -134,8 +161,8 @@ export interface EventDelay extends Percentiles {
 
 /**
  * Raises IPv4 ADDR_ADD / ADDR_DEL events on the board (one request each) and records, per event,
- * host callback time - board notify time. The same request run without a subscription gives the
- * CPU the requests alone cost.
+ * host callback time - board notify time, reading the board clock between pairs (it drifts). The
+ * same requests without a subscription give the CPU the requests alone cost.
  */
 export async function eventDelays(s: Session, pairs: number, tickMs: number): Promise<EventDelay> {
   const nm = new NetMgmt(s.client);
@@ -143,16 +170,19 @@ export async function eventDelays(s: Session, pairs: number, tickMs: number): Pr
   const iface = ifaces.find((i) => !i.loopback && i.l2 === 'ETHERNET') ?? ifaces[0];
   if (!iface) throw new Error('the board has no interface to add addresses to');
   const addr = (i: number) => `192.0.2.${1 + (i % 200)}`;
-  const churn = async () => {
+  const clock: ClockSample[] = [];
+  const churn = async (record: boolean) => {
     for (let i = 0; i < pairs; i++) {
+      const c = await clockSample(s, tickMs);
+      if (record) clock.push(c);
       await nm.addrAdd(iface.index, addr(i));
       await nm.addrDel(iface.index, addr(i));
     }
+    if (record) clock.push(await clockSample(s, tickMs));
   };
   // Baseline: the same requests, nobody subscribed.
-  const bare = await measureCpu(churn);
+  const bare = await measureCpu(() => churn(false));
 
-  const before = await syncBoardClock(s, 30, tickMs);
   const received: { event: NetEvent; at: number }[] = [];
   const cb = new EventCallback(
     (event) => {
@@ -161,29 +191,26 @@ export async function eventDelays(s: Session, pairs: number, tickMs: number): Pr
     [NET_EVENT_IPV4_ADDR_ADD, NET_EVENT_IPV4_ADDR_DEL],
   );
   await nm.addEventCallback(cb);
-  const subscribed = await measureCpu(churn);
+  const subscribed = await measureCpu(() => churn(true));
   await new Promise((r) => setTimeout(r, 200)); // the last events may trail the last answer
   await nm.delEventCallback(cb);
-  const after = await syncBoardClock(s, 30, tickMs);
 
-  // A drift between the clocks shows as disjoint bounds; interpolate the midpoints then.
-  const mid = (o: ClockOffset) => (o.lo + o.hi) / 2;
-  const joint = { lo: Math.max(before.lo, after.lo), hi: Math.min(before.hi, after.hi) };
-  const consistent = joint.lo <= joint.hi;
-  const t0 = received[0]?.at ?? 0;
-  const t1 = received[received.length - 1]?.at ?? 1;
-  const offsetAt = (t: number) =>
-    consistent ? (joint.lo + joint.hi) / 2 : mid(before) + ((mid(after) - mid(before)) * (t - t0)) / Math.max(1, t1 - t0);
-  const halfWidth = consistent
-    ? (joint.hi - joint.lo) / 2
-    : Math.max((before.hi - before.lo) / 2, (after.hi - after.lo) / 2) + Math.abs(mid(after) - mid(before)) / 2;
-  // The board's uptime is the tick the notify fell in: on average half a tick before the notify.
-  const delays = received.map(({ event, at }) => at - (event.uptimeMs + tickMs / 2 + offsetAt(at)));
+  const delays: number[] = [];
+  const widths: number[] = [];
+  for (const { event, at } of received) {
+    const o = offsetAt(clock, at);
+    delays.push(at - (event.uptimeMs + o.offset));
+    widths.push(o.halfWidth);
+  }
+  const first = clock[0];
+  const last = clock[clock.length - 1];
+  const drift = first && last && last.at > first.at ? ((last.offset - first.offset) * 1000) / (last.at - first.at) : 0;
   const events = received.length;
   const per1000 = (cpu: number) => (events > 0 ? (cpu * 1000) / events : Number.NaN);
   return {
     ...summarize(delays),
-    uncertaintyMs: halfWidth + tickMs / 2,
+    uncertaintyMs: percentile(widths, 50),
+    driftMsPerS: drift,
     events,
     cpuPer1000Events: per1000(subscribed.span.cpuSeconds - bare.span.cpuSeconds),
     cpuPer1000EventsGross: per1000(subscribed.span.cpuSeconds),
