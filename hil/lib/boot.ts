@@ -413,6 +413,9 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
     proc = child;
     child.stdout!.setEncoding('latin1');
     child.stdout!.on('data', (d: string) => console.push(d));
+    // Sanitizer reports (overlay-asan.conf) and host-side errors go to stderr: keep them in the log.
+    child.stderr!.setEncoding('latin1');
+    child.stderr!.on('data', (d: string) => console.push(d));
     child.stdin!.on('error', () => undefined);
     const m = await waitForLine(child, /uart_1 connected to pseudotty: (\/dev\/pts\/\d+)/, opts.readyMs ?? 10_000, 'zephyr.exe');
     relay.stdin!.write(`connect ${m[1]}\n`);
