@@ -261,6 +261,14 @@ describe('netbridge CLI failures', () => {
     }
   });
 
+  it('ports --no-probe --json lists without opening anything', async () => {
+    const r = await cli(['ports', '--no-probe', '--json', '/dev/netbridge-extra']);
+    if (r.code === 1 && r.stderr.includes('NB_CLI_NO_UDEVADM')) return; // no udev here: that error is the contract
+    expect(r.code).toBe(0);
+    const rows = lines(r.stdout).map((l) => JSON.parse(l) as { path: string; netbridge: unknown; probeError: unknown });
+    expect(rows.find((p) => p.path === '/dev/netbridge-extra')).toMatchObject({ netbridge: null, probeError: null });
+  });
+
   it('--help works on every command and exits 0', async () => {
     for (const c of ['ports', 'info', 'ifaces', 'monitor', 'qemu']) {
       const r = await cli([c, '--help']);

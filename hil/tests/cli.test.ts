@@ -105,39 +105,85 @@ describe('netbridge CLI on the target', () => {
     expect(ifs.some((i) => i.addresses.some((a) => a.family === 4))).toBe(true);
   });
 
-  it("monitor --json prints the events the board's shell causes, and exits 130 on Ctrl-C", async (ctx) => {
-    if (!h.control || !h.describe.hasConsole) ctx.skip(`${h.target}: no console here to raise events from`);
-    const control = h.control!;
-    const ifs = jsonLines((await cli(['ifaces', '--json', ...port])).stdout) as unknown as Iface[];
-    const iface = ifs.find((i) => i.flagNames.includes('IPV4')) ?? ifs[0];
-    if (!iface) throw new Error('no interface to add an address to');
+  /**
+   * Raises two events the monitor must print in order: from the board's shell (IPV4_ADDR_ADD, then
+   * IPV4_ADDR_DEL) when the console answers, else by cutting and restoring the link from the
+   * emulator (IF_DOWN, IF_UP) when the board's driver sees carrier changes.
+   */
+  it('monitor --json prints the events the board raises, and exits 130 on Ctrl-C', async (ctx) => {
+    const control = h.control;
+    if (!control) return ctx.skip(`${h.target}: no control channel`);
+    const ifs = jsonLines((await cli(['ifaces', '--json', ...port])).stdout) as unknown as (Iface & { operUp: boolean })[];
+    const iface = ifs.find((i) => i.flagNames.includes('IPV4') && !i.loopback) ?? ifs.find((i) => i.flagNames.includes('IPV4')) ?? ifs[0];
+    if (!iface) throw new Error('no interface to raise events on');
     const addr = '192.0.2.77';
-    let added = false;
-    let deleted = false;
-    const r = await cli(['monitor', '--json', '--verbose', '--event', 'IPV4_ADDR_*', ...port], {
-      onOutput: (w) => {
-        // --verbose says on stderr when the board's subscription is in place
-        if (!added && w.stderr.includes('subscribed; waiting for events')) {
-          added = true;
-          void control.consoleWrite(`net ipv4 add ${iface.index} ${addr} 255.255.255.0\n`);
-        }
-        if (added && !deleted && w.stdout.includes('NET_EVENT_IPV4_ADDR_ADD')) {
-          deleted = true;
-          void control.consoleWrite(`net ipv4 del ${iface.index} ${addr}\n`);
-        }
-        if (deleted && w.stdout.includes('NET_EVENT_IPV4_ADDR_DEL')) w.kill('SIGINT');
-      },
-    });
-    expect(r.signal).toBeNull();
-    expect(r.code).toBe(130);
-    const events = jsonLines(r.stdout).filter((o) => o.type === 'event');
-    expect(events.map((e) => e.event)).toEqual(['NET_EVENT_IPV4_ADDR_ADD', 'NET_EVENT_IPV4_ADDR_DEL']);
-    for (const e of events) {
-      expect(e).toMatchObject({ layer: 'L3', iface: iface.index });
-      expect(e.code).toMatch(/^0x[0-9a-f]{16}$/);
-      expect(Date.parse(e.time as string)).not.toBeNaN();
-      expect((e.info as { address?: string } | null)?.address).toBe(addr);
+    let consoleAnswers = false;
+    if (h.describe.hasConsole) {
+      const mark = await control.consoleMark();
+      await control.consoleWrite('\n');
+      consoleAnswers = await control.consoleWaitFor(/\S/, 3000, mark).then(() => true, () => false);
     }
+    let viaLink = false;
+    if (!consoleAnswers && h.describe.canSetLink) {
+      await control.setLink(false);
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = jsonLines((await cli(['ifaces', '--json', ...port])).stdout) as unknown as (Iface & { operUp: boolean })[];
+      await control.setLink(true);
+      viaLink = after.find((i) => i.index === iface.index)?.operUp === false;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    if (!consoleAnswers && !viaLink) {
+      return ctx.skip(`${h.target}: the console is silent and the board does not see a link cut: no way to raise events from outside`);
+    }
+    const steps = viaLink
+      ? { events: ['IF_DOWN', 'IF_UP'], first: () => control.setLink(false), second: () => control.setLink(true) }
+      : {
+          events: ['IPV4_ADDR_ADD', 'IPV4_ADDR_DEL'],
+          first: () => control.consoleWrite(`net ipv4 add ${iface.index} ${addr} 255.255.255.0\n`),
+          second: () => control.consoleWrite(`net ipv4 del ${iface.index} ${addr}\n`),
+        };
+    const [firstEvent, secondEvent] = steps.events.map((e) => `NET_EVENT_${e}`) as [string, string];
+    let stage = 0;
+    try {
+      const r = await cli(['monitor', '--json', '--verbose', ...steps.events.flatMap((e) => ['--event', e]), ...port], {
+        timeoutMs: 30_000,
+        onOutput: (w) => {
+          // --verbose says on stderr when the board's subscription is in place
+          if (stage === 0 && w.stderr.includes('subscribed; waiting for events')) {
+            stage = 1;
+            void steps.first();
+          } else if (stage === 1 && w.stdout.includes(firstEvent)) {
+            stage = 2;
+            void steps.second();
+          } else if (stage === 2 && w.stdout.includes(secondEvent)) {
+            stage = 3;
+            w.kill('SIGINT');
+          }
+        },
+      });
+      expect(stage, `reached stage ${stage} of 3; stderr: ${r.stderr.slice(-500)}`).toBe(3);
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(130);
+      const events = jsonLines(r.stdout).filter((o) => o.type === 'event' && o.iface === iface.index);
+      expect(events.map((e) => e.event)).toEqual([firstEvent, secondEvent]);
+      for (const e of events) {
+        expect(e).toMatchObject({ layer: viaLink ? 'L2' : 'L3', iface: iface.index });
+        expect(e.code).toMatch(/^0x[0-9a-f]{16}$/);
+        expect(Date.parse(e.time as string)).not.toBeNaN();
+        if (!viaLink) expect((e.info as { address?: string } | null)?.address).toBe(addr);
+      }
+    } finally {
+      if (viaLink) await control.setLink(true);
+    }
+  });
+
+  it('ports marks the bridge UART as a netbridge board (a pty is named, udev does not list it)', async () => {
+    const r = await cli(['ports', h.bridgePath, '--json', '--probe-timeout', '5s']);
+    expect(r.code).toBe(0);
+    const rows = jsonLines(r.stdout) as { path: string; netbridge: { board: string; bootId: string } | null }[];
+    const bridge = rows.find((p) => p.path === h.bridgePath);
+    expect(bridge?.netbridge?.bootId).toMatch(/^[0-9a-f]{16}$/);
+    if (h.expect) expect(bridge?.netbridge?.board).toBe(h.expect.board);
   });
 
   it('the port is free again after each command: two in a row both succeed', async () => {
@@ -187,6 +233,32 @@ describe('netbridge CLI on the target', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH/);
+  });
+
+  // Last in this file's board tests: the board reboots.
+  it('monitor reports a board reboot as a resync on the same stream and keeps going', async (ctx) => {
+    const control = h.control;
+    if (!control || h.describe.resetKind !== 'external') return ctx.skip(`${h.target}: the runner cannot reset this board from outside`);
+    let stage = 0;
+    const r = await cli(['monitor', '--json', '--verbose', ...port], {
+      timeoutMs: 60_000,
+      onOutput: (w) => {
+        if (stage === 0 && w.stderr.includes('subscribed; waiting for events')) {
+          stage = 1;
+          void control.reset();
+        } else if (stage === 1 && w.stdout.includes('"type":"resync"')) {
+          stage = 2;
+          w.kill('SIGINT');
+        }
+      },
+    });
+    expect(stage, `reached stage ${stage} of 2; stderr: ${r.stderr.slice(-500)}`).toBe(2);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('session re-established (the board rebooted)');
+    const resync = jsonLines(r.stdout).find((o) => o.type === 'resync') as { reason: string; interfaces: Iface[]; time: string };
+    expect(resync.reason).toBe('reboot');
+    expect(resync.interfaces.length).toBeGreaterThan(0);
+    expect(Date.parse(resync.time)).not.toBeNaN();
   });
 });
 
