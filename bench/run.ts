@@ -65,7 +65,7 @@ function carried(baud: number | null, echo: EchoCeiling | null): { toBoard: numb
   const line = baud === null ? Infinity : baud / 10;
   // Without an echo figure, assume the emulator is not the bottleneck (ratios then use the line).
   const toBoard = Math.min(line, echo?.bytesPerSec ?? Infinity);
-  const toHost = Math.min(line, echo?.boardToHost?.bytesPerSec ?? echo?.bytesPerSec ?? Infinity);
+  const toHost = Math.min(line, echo?.bytesPerSec ?? Infinity);
   return { toBoard: Number.isFinite(toBoard) ? toBoard : 100_000, toHost: Number.isFinite(toHost) ? toHost : 100_000 };
 }
 

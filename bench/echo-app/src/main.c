@@ -2,16 +2,11 @@
  * Echoes every byte received on uart1 (QEMU's second -serial, netbridge's bridge UART) back out of
  * it, from the UART interrupt through a ring buffer. Measures what the emulated serial device
  * carries with no protocol at all. Bytes that find the ring full are counted, not silently lost.
- * "tx N" on the console sends N bytes (byte i = i mod 251) out of uart1 alone: the board->host
- * ceiling, which the echo (bounded by the slower direction) cannot show.
  */
 #include <zephyr/kernel.h>
 #include <zephyr/device.h>
 #include <zephyr/drivers/uart.h>
-#include <zephyr/console/console.h>
 #include <zephyr/sys/printk.h>
-#include <stdlib.h>
-#include <string.h>
 #include <zephyr/sys/ring_buffer.h>
 
 static const struct device *const echo_uart = DEVICE_DT_GET(DT_NODELABEL(uart1));
@@ -58,55 +53,21 @@ static void echo_isr(const struct device *dev, void *user_data)
 	}
 }
 
-/* Puts n pattern bytes into the TX ring as room frees up (the host sends nothing meanwhile). */
-static void blast(uint32_t n)
-{
-	uint32_t i = 0;
-
-	while (i < n) {
-		uint8_t chunk[64];
-		uint32_t len = MIN(n - i, sizeof(chunk));
-
-		for (uint32_t k = 0; k < len; k++) {
-			chunk[k] = (uint8_t)((i + k) % 251);
-		}
-		unsigned int key = irq_lock();
-		uint32_t put = ring_buf_put(&echo_ring, chunk, len);
-
-		irq_unlock(key);
-		if (put > 0) {
-			uart_irq_tx_enable(echo_uart);
-		}
-		i += put;
-		if (put < len) {
-			k_sleep(K_MSEC(1));
-		}
-	}
-}
-
 int main(void)
 {
 	if (!device_is_ready(echo_uart)) {
 		printk("echo: uart1 not ready\n");
 		return 0;
 	}
-	console_getline_init();
 	(void)uart_irq_callback_user_data_set(echo_uart, echo_isr, NULL);
 	uart_irq_rx_enable(echo_uart);
 	printk("echo: ready\n");
 	for (;;) {
-		char *line = console_getline();
-
+		k_sleep(K_MSEC(500));
 		atomic_val_t d = atomic_set(&echo_dropped, 0);
 
 		if (d != 0) {
 			printk("echo: dropped %ld\n", (long)d);
-		}
-		if (line != NULL && strncmp(line, "tx ", 3) == 0) {
-			uint32_t n = strtoul(line + 3, NULL, 10);
-
-			blast(n);
-			printk("echo: sent %u\n", n);
 		}
 	}
 	return 0;
