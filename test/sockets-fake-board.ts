@@ -23,6 +23,8 @@ export interface SocketsFakeOptions {
   window?: number;
   /** Largest count one SEND accepts even with room (forces short writes). */
   sendMax?: number;
+  /** Zephyr's TCP: shutdown(SHUT_WR) answers ENOTSUP. */
+  noHalfClose?: boolean;
 }
 
 interface Addr {
@@ -78,7 +80,7 @@ export class SocketsFakeBoard {
     readonly transport: Duplex,
     opts: SocketsFakeOptions = {},
   ) {
-    this.o = { maxSockets: 8, mtu: 1024, maxData: 512, tls: false, window: 4096, sendMax: 1_000_000, ...opts };
+    this.o = { maxSockets: 8, mtu: 1024, maxData: 512, tls: false, window: 4096, sendMax: 1_000_000, noHalfClose: false, ...opts };
     this.boot();
   }
 
@@ -287,6 +289,7 @@ export class SocketsFakeBoard {
         if (!s) return;
         const peer = s.peer !== undefined ? this.sockets.get(s.peer) : undefined;
         if (!peer) return err(E.ENOTCONN);
+        if (b.get(2) !== C.SHUT_RD && this.o.noHalfClose) return err(E.ENOTSUP);
         if (b.get(2) !== C.SHUT_RD) peer.peerDone = true;
         rsp();
         return this.kick();

@@ -177,6 +177,31 @@ describe('BoardSocket / BoardServer', () => {
     expect((await err)[0]).toMatchObject({ code: 'NB_ECONNRESET', reason: 'client-closed' });
   });
 
+  it('without half-close on the board (Zephyr: SHUT_WR is ENOTSUP) end() still finishes; the peer sees EOF at close', async () => {
+    const { net, board } = await setup({ noHalfClose: true });
+    let serverSide: BoardSocket | undefined;
+    const server = net.createServer({ acceptPollMs: 0 }, (s) => {
+      s.on('error', () => {});
+      serverSide = s;
+    });
+    await server.listen(7007, '127.0.0.1');
+    const s = await net.connectAsync({ port: 7007 });
+    while (!serverSide) await sleep(5);
+    const peer = serverSide;
+    const got: Buffer[] = [];
+    peer.on('data', (c: Buffer) => got.push(c));
+    const peerEnded = once(peer, 'end');
+    s.end('last words');
+    await once(s, 'finish');
+    expect(s.halfCloseUnsupported).toBe(true);
+    expect(s.destroyed).toBe(false); // still reading
+    s.destroy();
+    await peerEnded;
+    expect(Buffer.concat(got).toString()).toBe('last words');
+    expect(board.received.filter((m) => m.op === Op.CLOSE).length).toBeGreaterThanOrEqual(1);
+    await server.close();
+  });
+
   it('an EOF pushed by the board ends the readable side; destroy closes the board socket', async () => {
     const { net, board } = await setup();
     let serverSide: BoardSocket | undefined;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardError, type Client, createNetApi, type NetApi, NetMgmt, sockets as S } from '../../src/index.js';
+import { BoardError, type Client, createNetApi, errnoNumber, type NetApi, NetMgmt, sockets as S } from '../../src/index.js';
 import type { BoardSocket } from '../../src/sockets/streams.js';
 import { hil, openClient, pattern, type Hil } from '../lib/suite.js';
 
@@ -42,14 +42,53 @@ function bigPattern(n: number, seed: number): Buffer {
   return Buffer.from(pattern(n, seed));
 }
 
-/** Collects a stream to its end (data/end events: a half-open duplex must not be destroyed early). */
-function collect(s: BoardSocket | Socket): Promise<Buffer> {
+/**
+ * Reads exactly `n` bytes. Transfers are length-framed: Zephyr's TCP has no half-close
+ * (shutdown(SHUT_WR) is ENOTSUP), so "write, end, read until EOF" cannot work board to board.
+ */
+function readExactly(s: BoardSocket | Socket, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    s.on('data', (c: Buffer) => parts.push(c));
-    s.once('end', () => resolve(Buffer.concat(parts)));
-    s.once('error', reject);
+    let got = 0;
+    const onData = (c: Buffer) => {
+      parts.push(c);
+      got += c.length;
+      if (got >= n) {
+        cleanup();
+        const all = Buffer.concat(parts);
+        if (all.length > n) reject(new Error(`read ${all.length} bytes, expected ${n}`));
+        else resolve(all);
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      reject(new Error(`EOF after ${got} of ${n} bytes`));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    const cleanup = () => {
+      s.off('data', onData);
+      s.off('end', onEnd);
+      s.off('error', onError);
+    };
+    s.on('data', onData);
+    s.once('end', onEnd);
+    s.once('error', onError);
   });
+}
+
+/**
+ * A BoardError with errno `name`; the number is checked against Zephyr's table except on
+ * native_sim, whose firmware is built on the host's libc (Linux numbers, same names).
+ */
+function expectErrno(e: unknown, ...names: string[]): void {
+  expect(e).toBeInstanceOf(BoardError);
+  const b = e as BoardError;
+  expect(b.code).toBe('NB_BOARD_ERRNO');
+  expect(names).toContain(b.errnoName);
+  if (target !== 'native_sim') expect(b.errno).toBe(errnoNumber(b.errnoName));
 }
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -131,10 +170,10 @@ async function boardServer(port: number, handler: (s: BoardSocket) => void) {
 
 const isIPv4 = (a: string | undefined) => typeof a === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(a);
 
-/** Writes `data` and ends, reading everything the peer sends back until its EOF. */
-async function exchange(s: BoardSocket | Socket, data: Buffer): Promise<Buffer> {
-  const reading = collect(s);
-  s.end(data);
+/** Writes `data` and reads `expect` bytes back (the peer's reply or echo). */
+async function exchange(s: BoardSocket | Socket, data: Buffer, expect = data.length): Promise<Buffer> {
+  const reading = readExactly(s, expect);
+  s.write(data);
   return reading;
 }
 
@@ -149,10 +188,14 @@ describe('sockets: board loopback', () => {
     const server = await boardServer(5001, (s) => s.pipe(s));
     const s = await net.connectAsync({ host: SELF, port: 5001 });
     expect(s.remotePort).toBe(5001);
-    const data = bigPattern(20_000, 1);
-    const back = await exchange(s, data);
-    expect(sha(back)).toBe(sha(data));
-    await server.close();
+    try {
+      const data = bigPattern(20_000, 1);
+      const back = await exchange(s, data);
+      expect(sha(back)).toBe(sha(data));
+    } finally {
+      s.destroy();
+      await server.close();
+    }
     await expectHealthy();
   });
 
@@ -191,14 +234,15 @@ describe('sockets: board loopback', () => {
       expect(Buffer.from(await z.recv(a, 5, C.MSG_PEEK)).toString()).toBe('hello');
       expect(await z.ioctl(a, C.FIONREAD)).toBe(11);
       expect(Buffer.from(await z.recv(a, 100)).toString()).toBe('hello board'); // short: 11 of 100
-      expect(await rejection(z.recv(a, 10, C.MSG_DONTWAIT))).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'EAGAIN', errno: 11 });
+      expectErrno(await rejection(z.recv(a, 10, C.MSG_DONTWAIT)), 'EAGAIN');
       expect(await z.getsockopt(c, C.SOL_SOCKET, C.SO_TYPE)).toBe(C.SOCK_STREAM);
       await z.setsockopt(c, C.IPPROTO_TCP, C.TCP_NODELAY, true);
       expect(await z.getsockopt(c, C.IPPROTO_TCP, C.TCP_NODELAY)).toBe(true);
-      await z.shutdown(c, C.SHUT_WR);
+      // Zephyr's TCP has no half-close: SHUT_WR is ENOTSUP; closing is what ends the stream.
+      expectErrno(await rejection(z.shutdown(c, C.SHUT_WR)), 'ENOTSUP', 'EOPNOTSUPP');
+      await z.close(c);
       expect((await z.recv(a, 10, 0, { boardTimeout: 3000 })).length).toBe(0); // orderly EOF
       await z.close(a);
-      await z.close(c);
     } finally {
       await z.close(l);
     }
@@ -208,20 +252,26 @@ describe('sockets: board loopback', () => {
   it(`${BIG >> 10} KiB each way over the board loopback, SHA-256 checked`, { timeout: 600_000 }, async () => {
     const fromServer = bigPattern(BIG, 11);
     const serverGot: Promise<Buffer>[] = [];
+    const accepted: BoardSocket[] = [];
     const server = await boardServer(5005, (s) => {
-      serverGot.push(collect(s));
-      s.end(fromServer);
+      accepted.push(s);
+      serverGot.push(readExactly(s, BIG));
+      s.write(fromServer);
     });
     const s = await net.connectAsync({ host: SELF, port: 5005 });
-    const toServer = bigPattern(BIG, 12);
-    const started = Date.now();
-    const back = await exchange(s, toServer);
-    expect(back.length).toBe(BIG);
-    expect(sha(back)).toBe(sha(fromServer));
-    const got = await (serverGot[0] as Promise<Buffer>);
-    expect(sha(got)).toBe(sha(toServer));
-    process.stderr.write(`[sockets] loopback ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    await server.close();
+    try {
+      const toServer = bigPattern(BIG, 12);
+      const started = Date.now();
+      const back = await exchange(s, toServer, BIG);
+      expect(sha(back)).toBe(sha(fromServer));
+      const got = await (serverGot[0] as Promise<Buffer>);
+      expect(sha(got)).toBe(sha(toServer));
+      process.stderr.write(`[sockets] loopback ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    } finally {
+      s.destroy();
+      for (const a of accepted) a.destroy();
+      await server.close();
+    }
     await expectHealthy();
   });
 
@@ -231,15 +281,21 @@ describe('sockets: board loopback', () => {
     expect(pairs).toBeGreaterThanOrEqual(1);
     const server = await boardServer(5006, (s) => s.pipe(s));
     const size = small ? 8 * 1024 : 32 * 1024;
-    const results = await Promise.all(
-      Array.from({ length: pairs }, async (_, i) => {
-        const s = await net.connectAsync({ host: SELF, port: 5006 });
-        const data = bigPattern(size + i * 100, 200 + i);
-        return { sent: sha(data), got: sha(await exchange(s, data)) };
-      }),
-    );
-    for (const r of results) expect(r.got).toBe(r.sent);
-    await server.close();
+    const opened: BoardSocket[] = [];
+    try {
+      const results = await Promise.all(
+        Array.from({ length: pairs }, async (_, i) => {
+          const s = await net.connectAsync({ host: SELF, port: 5006 });
+          opened.push(s);
+          const data = bigPattern(size + i * 100, 200 + i);
+          return { sent: sha(data), got: sha(await exchange(s, data)) };
+        }),
+      );
+      for (const r of results) expect(r.got).toBe(r.sent);
+    } finally {
+      for (const s of opened) s.destroy();
+      await server.close();
+    }
     await expectHealthy();
   });
 });
@@ -252,14 +308,20 @@ describe('sockets: board and host through QEMU user networking', () => {
     if (!qemuNet) ctx.skip(`${target}: no QEMU user network (native_sim is loopback only)`);
   }
 
-  /** A host TCP server on 127.0.0.1 that records what it got and answers with `reply(i)`. */
-  async function hostTcpServer(reply: (i: number) => Buffer) {
+  /**
+   * A host TCP server on 127.0.0.1: reads `expectLen(i)` bytes from its i-th peer and answers
+   * with `reply(i)`, then ends (the board sees the host's FIN as EOF).
+   */
+  async function hostTcpServer(reply: (i: number) => Buffer, expectLen: (i: number) => number) {
     const received: Promise<Buffer>[] = [];
     let n = 0;
     const server = createHostTcpServer({ allowHalfOpen: true }, (sock) => {
       sock.on('error', () => {});
-      received.push(collect(sock));
-      sock.end(reply(n++));
+      const i = n++;
+      const got = readExactly(sock, expectLen(i));
+      received.push(got);
+      sock.write(reply(i));
+      got.then(() => sock.end(), () => sock.destroy());
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     hostServer = server;
@@ -270,14 +332,18 @@ describe('sockets: board and host through QEMU user networking', () => {
     skipUnlessQemu(ctx);
     const fromHost = bigPattern(BIG, 21);
     const toHost = bigPattern(BIG, 22);
-    const { server, port, received } = await hostTcpServer(() => fromHost);
+    const { server, port, received } = await hostTcpServer(() => fromHost, () => BIG);
     const s = await net.connectAsync({ host: HOST_FROM_BOARD, port });
-    const started = Date.now();
-    const back = await exchange(s, toHost);
-    expect(sha(back)).toBe(sha(fromHost));
-    expect(sha(await (received[0] as Promise<Buffer>))).toBe(sha(toHost));
-    process.stderr.write(`[sockets] board<->host ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    server.close();
+    try {
+      const started = Date.now();
+      const back = await exchange(s, toHost, BIG);
+      expect(sha(back)).toBe(sha(fromHost));
+      expect(sha(await (received[0] as Promise<Buffer>))).toBe(sha(toHost));
+      process.stderr.write(`[sockets] board<->host ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    } finally {
+      s.destroy();
+      server.close();
+    }
     await expectHealthy();
   });
 
@@ -285,22 +351,30 @@ describe('sockets: board and host through QEMU user networking', () => {
     skipUnlessQemu(ctx);
     const fwd = forwards.find((f) => f.proto === 'tcp');
     if (!fwd) return ctx.skip('the runner set no TCP host forward');
-    const fromBoard = bigPattern(small ? 32 * 1024 : 256 * 1024, 31);
+    const size = small ? 32 * 1024 : BIG;
+    const fromBoard = bigPattern(size, 31);
     const boardGot: Promise<Buffer>[] = [];
-    const fixed = net.createServer({ allowHalfOpen: true }, (s) => {
+    const accepted: BoardSocket[] = [];
+    const fixed = net.createServer((s) => {
       s.on('error', () => {});
-      boardGot.push(collect(s));
-      s.end(fromBoard);
+      accepted.push(s);
+      boardGot.push(readExactly(s, size));
+      s.write(fromBoard);
     });
     await fixed.listen(fwd.boardPort, '0.0.0.0');
     const { connect } = await import('node:net');
-    const sock = connect({ host: '127.0.0.1', port: fwd.hostPort, allowHalfOpen: true });
+    const sock = connect({ host: '127.0.0.1', port: fwd.hostPort });
     sock.on('error', () => {});
-    const toBoard = bigPattern(small ? 32 * 1024 : 256 * 1024, 32);
-    const back = await exchange(sock, toBoard);
-    expect(sha(back)).toBe(sha(fromBoard));
-    expect(sha(await (boardGot[0] as Promise<Buffer>))).toBe(sha(toBoard));
-    await fixed.close();
+    try {
+      const toBoard = bigPattern(size, 32);
+      const back = await exchange(sock, toBoard, size);
+      expect(sha(back)).toBe(sha(fromBoard));
+      expect(sha(await (boardGot[0] as Promise<Buffer>))).toBe(sha(toBoard));
+    } finally {
+      sock.destroy();
+      for (const a of accepted) a.destroy();
+      await fixed.close();
+    }
     await expectHealthy();
   });
 
@@ -339,33 +413,35 @@ describe('sockets: board and host through QEMU user networking', () => {
     skipUnlessQemu(ctx);
     const n = Math.min(8, maxSockets);
     const size = small ? 16 * 1024 : 64 * 1024;
-    const { server, port, received } = await hostTcpServer((i) => bigPattern(size, 300 + i));
-    const sent = Array.from({ length: n }, (_, i) => bigPattern(size + i, 400 + i));
-    const streams = await Promise.all(sent.map(() => net.connectAsync({ host: HOST_FROM_BOARD, port })));
-    const backs = await Promise.all(streams.map((s, i) => exchange(s, sent[i] as Buffer)));
-    // Every board socket got one of the host's replies whole (accept order is the host's).
-    const expected = new Set(Array.from({ length: n }, (_, i) => sha(bigPattern(size, 300 + i))));
-    for (const b of backs) expect(expected.has(sha(b))).toBe(true);
-    const got = new Set((await Promise.all(received)).map(sha));
-    for (const s of sent) expect(got.has(sha(s))).toBe(true);
-    server.close();
+    const { server, port, received } = await hostTcpServer((i) => bigPattern(size, 300 + i), () => size);
+    const sent = Array.from({ length: n }, (_, i) => bigPattern(size, 400 + i));
+    const streams: BoardSocket[] = [];
+    try {
+      for (let i = 0; i < n; i++) streams.push(await net.connectAsync({ host: HOST_FROM_BOARD, port }));
+      const backs = await Promise.all(streams.map((s, i) => exchange(s, sent[i] as Buffer, size)));
+      // Every board socket got one of the host's replies whole (accept order is the host's).
+      const expected = new Set(Array.from({ length: n }, (_, i) => sha(bigPattern(size, 300 + i))));
+      for (const b of backs) expect(expected.has(sha(b))).toBe(true);
+      const got = new Set((await Promise.all(received)).map(sha));
+      for (const s of sent) expect(got.has(sha(s))).toBe(true);
+      expect(got.size).toBe(n);
+    } finally {
+      for (const s of streams) s.destroy();
+      server.close();
+    }
     await expectHealthy();
   });
 });
 
 describe('sockets: typed errors, and the bridge stays healthy', () => {
   it('connection refused: ECONNREFUSED (Zephyr 111)', async () => {
-    const e = await rejection(net.connectAsync({ host: SELF, port: 1 }));
-    expect(e).toBeInstanceOf(BoardError);
-    expect(e).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'ECONNREFUSED', errno: 111 });
+    expectErrno(await rejection(net.connectAsync({ host: SELF, port: 1 })), 'ECONNREFUSED');
     await expectHealthy();
   });
 
   it('unreachable: an IPv6 destination with no route is ENETUNREACH/EHOSTUNREACH', async (ctx) => {
     if (!client.info.features.includes('ipv6')) return ctx.skip('no IPv6 on this build');
-    const e = await rejection(net.connectAsync({ host: '2001:db8::1', port: 80 }));
-    expect(e).toBeInstanceOf(BoardError);
-    expect(['ENETUNREACH', 'EHOSTUNREACH']).toContain((e as BoardError).errnoName);
+    expectErrno(await rejection(net.connectAsync({ host: '2001:db8::1', port: 80 })), 'ENETUNREACH', 'EHOSTUNREACH');
     await expectHealthy();
   });
 
@@ -375,7 +451,7 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
     try {
       await z.bind(u, { family: C.AF_INET, address: '0.0.0.0', port: 5010 });
       const t0 = Date.now();
-      expect(await rejection(z.recv(u, 100, 0, { boardTimeout: 400 }))).toMatchObject({ errnoName: 'EAGAIN', errno: 11 });
+      expectErrno(await rejection(z.recv(u, 100, 0, { boardTimeout: 400 })), 'EAGAIN');
       expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
     } finally {
       await z.close(u);
@@ -384,7 +460,7 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
     try {
       await z.bind(l, { family: C.AF_INET, address: '0.0.0.0', port: 5011 });
       await z.listen(l, 1);
-      expect(await rejection(z.accept(l, { boardTimeout: 300 }))).toMatchObject({ errnoName: 'EAGAIN' });
+      expectErrno(await rejection(z.accept(l, { boardTimeout: 300 })), 'EAGAIN');
     } finally {
       await z.close(l);
     }
@@ -404,8 +480,7 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
           break;
         }
       }
-      expect(err).toBeInstanceOf(BoardError);
-      expect((err as BoardError).errnoName).toBe('EMFILE');
+      expectErrno(err, 'EMFILE');
       expect(fds.length).toBeLessThanOrEqual(maxSockets);
     } finally {
       for (const fd of fds) await z.close(fd);
@@ -417,7 +492,7 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
   it('bad fd: EBADF (Zephyr 9) for send, recv, close', async () => {
     const z = net.sockets;
     for (const p of [z.send(4000, Buffer.from('x')), z.recv(4000, 1, C.MSG_DONTWAIT), z.close(4000)]) {
-      expect(await rejection(p)).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'EBADF', errno: 9 });
+      expectErrno(await rejection(p), 'EBADF');
     }
     await expectHealthy();
   });
@@ -426,13 +501,11 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
     const z = net.sockets;
     const s = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
     try {
-      const e = await rejection(z.connect(s, { family: C.AF_INET6, address: '::1', port: 80 }));
-      expect(e).toBeInstanceOf(BoardError);
-      expect(['EAFNOSUPPORT', 'EINVAL']).toContain((e as BoardError).errnoName);
+      expectErrno(await rejection(z.connect(s, { family: C.AF_INET6, address: '::1', port: 80 })), 'EAFNOSUPPORT', 'EINVAL');
     } finally {
       await z.close(s);
     }
-    expect(await rejection(z.socket(C.AF_UNIX + 40, C.SOCK_STREAM, 0))).toMatchObject({ errnoName: 'EAFNOSUPPORT', errno: 106 });
+    expectErrno(await rejection(z.socket(C.AF_UNIX + 40, C.SOCK_STREAM, 0)), 'EAFNOSUPPORT');
     await expectHealthy();
   });
 });
@@ -459,6 +532,7 @@ describe('sockets: reboot in the middle of a transfer', () => {
     const again = await boardServer(5020, (x) => x.pipe(x));
     const s2 = await net.connectAsync({ host: SELF, port: 5020 });
     expect((await exchange(s2, Buffer.from('after the reboot'))).toString()).toBe('after the reboot');
+    s2.destroy();
     await again.close();
   });
 });

@@ -292,11 +292,27 @@ export class BoardSocket extends Duplex implements PushHandler {
     }
   }
 
+  /**
+   * end(): SHUT_WR where the board supports it. Zephyr's TCP has no half-close (shutdown(SHUT_WR)
+   * is ENOTSUP): then nothing is sent now and the peer sees EOF when the socket closes, once our
+   * readable side has ended too (or on destroy). Protocols on Zephyr cannot rely on half-close.
+   */
   override _final(cb: (err?: Error | null) => void): void {
     this.ready
       .then(() => (this.fd === undefined ? undefined : this.sockets.shutdown(this.fd, C.SHUT_WR)))
-      .then(() => cb(), (err: unknown) => cb(asResetError(err)));
+      .then(
+        () => cb(),
+        (err: unknown) => {
+          if (isErrno(err, 'ENOTSUP') || isErrno(err, 'EOPNOTSUPP')) {
+            this.halfCloseUnsupported = true;
+            cb();
+          } else cb(asResetError(err));
+        },
+      );
   }
+
+  /** The board refused SHUT_WR: end() only finished the writable side on the host. */
+  halfCloseUnsupported = false;
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     clearTimeout(this.verdictTimer);
