@@ -16,7 +16,7 @@ import { emulatedTargets, findZephyr, repoRoot } from '../hil/lib/workspace.js';
 import { codecRates, framingOverhead } from './lib/codec.js';
 import { type EchoCeiling, measureEchoCeiling } from './lib/echo.js';
 import { type FootprintRow, measureFootprints } from './lib/footprint.js';
-import { eventDelays, nullRoundTrip, openSession, pingGoodput, sinkGoodput, tcpGoodput, waitForIpv4 } from './lib/live.js';
+import { type Goodput, eventDelays, nullRoundTrip, openSession, pingGoodput, sinkGoodput, tcpGoodput, waitForIpv4 } from './lib/live.js';
 import { type BenchRun, type ShapedRun, renderReport, scrub } from './lib/report.js';
 import { machine, sleep } from './lib/util.js';
 
@@ -95,20 +95,26 @@ async function measureLine(
     };
     await step('null-request round trips', async () => {
       run.rtt = await nullRoundTrip(s.client, o.rttCount);
+      log(`[bench] ${name}: null request p50 ${run.rtt.p50.toFixed(1)} ms, p99 ${run.rtt.p99.toFixed(1)} ms`);
     });
     await step('event delays', async () => {
       run.events = await eventDelays(s, o.eventPairs, 1);
+      log(`[bench] ${name}: ${run.events.events} events, delay p50 ${run.events.p50.toFixed(1)} ms, p99 ${run.events.p99.toFixed(1)} ms`);
     });
+    const report = (g: Goodput) => {
+      run.goodput.push(g);
+      log(`[bench] ${name}: ${g.direction} ${g.method}: ${(g.bytesPerSec / 1000).toFixed(1)} kB/s, ${g.retransmits} retransmits`);
+    };
     await step('SINK goodput (host->board)', async () => {
-      run.goodput.push(await sinkGoodput(s, transferBytes));
+      report(await sinkGoodput(s, transferBytes));
     });
     await step('PING echo goodput (board->host)', async () => {
-      run.goodput.push(await pingGoodput(s, transferBytes));
+      report(await pingGoodput(s, transferBytes));
     });
     if (o.tcp) {
       await step('TCP goodput through a board socket', async () => {
         if (!(await waitForIpv4(s, 20_000))) throw new Error('the board got no IPv4 address (DHCP) within 20 s');
-        run.goodput.push(...(await tcpGoodput(s, transferBytes)));
+        for (const g of await tcpGoodput(s, transferBytes)) report(g);
       });
     }
   } finally {
@@ -153,6 +159,7 @@ async function main(): Promise<number> {
       log('[bench] emulator ceiling (echo app)');
       echo = await measureEchoCeiling(o.target, secondsPerTransfer, [1_000_000, 115_200], log);
       log(`[bench] echo ceiling ${(echo.bytesPerSec / 1000).toFixed(1)} kB/s per direction`);
+      for (const e of echo.shaped) log(`[bench] echo at ${e.baud} baud: ${(e.bytesPerSec / 1000).toFixed(1)} kB/s`);
     } catch (err) {
       echoError = message(err);
       log(`[bench] echo ceiling failed: ${echoError}`);
@@ -204,6 +211,10 @@ async function main(): Promise<number> {
   const outPath = path.resolve(repoRoot, o.out);
   mkdirSync(path.dirname(outPath), { recursive: true });
   writeFileSync(outPath, renderReport(run));
+  // The raw figures, for comparing runs (build/ is not committed).
+  const rawPath = path.join(repoRoot, 'build', 'bench-last.json');
+  mkdirSync(path.dirname(rawPath), { recursive: true });
+  writeFileSync(rawPath, `${JSON.stringify(run, null, 2)}\n`);
   log(`[bench] wrote ${scrub(outPath)} in ${run.seconds.toFixed(0)} s`);
   const failures = runs.reduce((n, r) => n + r.errors.length, 0);
   return failures > 0 ? 1 : 0;

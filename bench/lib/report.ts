@@ -160,7 +160,10 @@ export function renderReport(r: BenchRun): string {
   // ---------------------------------------------------------------- host cost
   out.push('## Host cost');
   out.push('');
-  out.push('CPU seconds (user + system) of the Node.js process. Per MB moved: in the goodput table. Per 1,000 events:');
+  out.push(
+    'CPU seconds (user + system) of the Node.js process. Per MB moved: in the goodput table; on the shaped lines it ' +
+      'includes the in-process proxy, whose limiter wakes every millisecond. Per 1,000 events:',
+  );
   out.push('');
   out.push('| line | events | CPU per 1,000 events | with the requests that raised them |');
   out.push('| --- | ---: | ---: | ---: |');
