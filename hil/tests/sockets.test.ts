@@ -186,14 +186,15 @@ describe('sockets: board loopback', () => {
 
   it('TCP between two board sockets: client and server exchange data both ways', async () => {
     const server = await boardServer(5001, (s) => s.pipe(s));
-    const s = await net.connectAsync({ host: SELF, port: 5001 });
-    expect(s.remotePort).toBe(5001);
+    let s: BoardSocket | undefined;
     try {
+      s = await net.connectAsync({ host: SELF, port: 5001 });
+      expect(s.remotePort).toBe(5001);
       const data = bigPattern(20_000, 1);
       const back = await exchange(s, data);
       expect(sha(back)).toBe(sha(data));
     } finally {
-      s.destroy();
+      s?.destroy();
       await server.close();
     }
     await expectHealthy();
@@ -202,29 +203,35 @@ describe('sockets: board loopback', () => {
   it('UDP between two board sockets, with the source address', async () => {
     const a = net.createSocket('udp4');
     const b = net.createSocket('udp4');
-    await a.bind(5002, '0.0.0.0');
-    await b.bind(5003, '0.0.0.0');
-    const got = once(a, 'message') as Promise<[Buffer, { address: string; port: number }]>;
-    await b.send(Buffer.from('datagram over the board loopback'), 5002, SELF);
-    const [msg, rinfo] = await got;
-    expect(msg.toString()).toBe('datagram over the board loopback');
-    expect(rinfo.port).toBe(5003);
-    expect(isIPv4(rinfo.address)).toBe(true); // 127.0.0.1, or the interface's own address
-    await a.close();
-    await b.close();
+    try {
+      await a.bind(5002, '0.0.0.0');
+      await b.bind(5003, '0.0.0.0');
+      const got = once(a, 'message') as Promise<[Buffer, { address: string; port: number }]>;
+      await b.send(Buffer.from('datagram over the board loopback'), 5002, SELF);
+      const [msg, rinfo] = await Promise.race([got, sleep(10_000).then(() => { throw new Error('no datagram within 10 s'); })]);
+      expect(msg.toString()).toBe('datagram over the board loopback');
+      expect(rinfo.port).toBe(5003);
+      expect(isIPv4(rinfo.address)).toBe(true); // 127.0.0.1, or the interface's own address
+    } finally {
+      await a.close();
+      await b.close();
+    }
     await expectHealthy();
   });
 
   it('zsock mirror: send/recv with MSG_PEEK, MSG_DONTWAIT (EAGAIN) and a short read', async () => {
     const z = net.sockets;
     const l = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
+    const opened: number[] = [];
     try {
       await z.setsockopt(l, C.SOL_SOCKET, C.SO_REUSEADDR, true);
       await z.bind(l, { family: C.AF_INET, address: '0.0.0.0', port: 5004 });
       await z.listen(l, 1);
       const c = await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP);
+      opened.push(c);
       await z.connect(c, { family: C.AF_INET, address: SELF, port: 5004 });
       const { fd: a, addr } = await z.accept(l, { boardTimeout: 5000 });
+      opened.push(a);
       expect(isIPv4(addr.address)).toBe(true);
       expect(addr.port).toBe((await z.getsockname(c)).port);
       expect(await z.send(c, Buffer.from('hello board'))).toBe(11);
@@ -241,10 +248,10 @@ describe('sockets: board loopback', () => {
       // Zephyr's TCP has no half-close: SHUT_WR is ENOTSUP; closing is what ends the stream.
       expectErrno(await rejection(z.shutdown(c, C.SHUT_WR)), 'ENOTSUP', 'EOPNOTSUPP');
       await z.close(c);
+      opened.splice(opened.indexOf(c), 1);
       expect((await z.recv(a, 10, 0, { boardTimeout: 3000 })).length).toBe(0); // orderly EOF
-      await z.close(a);
     } finally {
-      await z.close(l);
+      for (const fd of [...opened, l]) await z.close(fd).catch(() => {});
     }
     await expectHealthy();
   });
@@ -258,8 +265,9 @@ describe('sockets: board loopback', () => {
       serverGot.push(readExactly(s, BIG));
       s.write(fromServer);
     });
-    const s = await net.connectAsync({ host: SELF, port: 5005 });
+    let s: BoardSocket | undefined;
     try {
+      s = await net.connectAsync({ host: SELF, port: 5005 });
       const toServer = bigPattern(BIG, 12);
       const started = Date.now();
       const back = await exchange(s, toServer, BIG);
@@ -268,7 +276,7 @@ describe('sockets: board loopback', () => {
       expect(sha(got)).toBe(sha(toServer));
       process.stderr.write(`[sockets] loopback ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     } finally {
-      s.destroy();
+      s?.destroy();
       for (const a of accepted) a.destroy();
       await server.close();
     }
@@ -333,15 +341,16 @@ describe('sockets: board and host through QEMU user networking', () => {
     const fromHost = bigPattern(BIG, 21);
     const toHost = bigPattern(BIG, 22);
     const { server, port, received } = await hostTcpServer(() => fromHost, () => BIG);
-    const s = await net.connectAsync({ host: HOST_FROM_BOARD, port });
+    let s: BoardSocket | undefined;
     try {
+      s = await net.connectAsync({ host: HOST_FROM_BOARD, port });
       const started = Date.now();
       const back = await exchange(s, toHost, BIG);
       expect(sha(back)).toBe(sha(fromHost));
       expect(sha(await (received[0] as Promise<Buffer>))).toBe(sha(toHost));
       process.stderr.write(`[sockets] board<->host ${BIG >> 10} KiB each way in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     } finally {
-      s.destroy();
+      s?.destroy();
       server.close();
     }
     await expectHealthy();
@@ -385,8 +394,8 @@ describe('sockets: board and host through QEMU user networking', () => {
     const hostPort = host.address().port;
     const board = net.createSocket('udp4');
     const fwd = forwards.find((f) => f.proto === 'udp');
-    await board.bind(fwd?.boardPort ?? 0, '0.0.0.0');
     try {
+      await board.bind(fwd?.boardPort ?? 0, '0.0.0.0');
       const atHost = once(host, 'message') as Promise<[Buffer, { address: string; port: number }]>;
       await board.send('board to host', hostPort, HOST_FROM_BOARD);
       const [m1] = await atHost;
@@ -514,7 +523,10 @@ describe('sockets: reboot in the middle of a transfer', () => {
   it('ends every stream with NB_ECONNRESET (board-rebooted) and the bridge works afterwards', { timeout: 120_000 }, async () => {
     const server = await boardServer(5020, (s) => s.pipe(s));
     server.on('error', () => {});
-    const s = await net.connectAsync({ host: SELF, port: 5020 });
+    const s = await net.connectAsync({ host: SELF, port: 5020 }).catch(async (e: unknown) => {
+      await server.close();
+      throw e;
+    });
     const ended = new Promise<Error>((resolve) => s.once('error', resolve));
     let echoed = 0;
     s.on('data', (c: Buffer) => (echoed += c.length));
