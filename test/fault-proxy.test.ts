@@ -107,7 +107,7 @@ describe('fault proxy', () => {
     await until(() => r.atBoard().length === n, 5000);
     const elapsed = performance.now() - t0;
     expect(elapsed).toBeGreaterThan(500 * 0.9);
-    expect(elapsed).toBeLessThan(500 * 1.2);
+    expect(elapsed).toBeLessThan(500 * 1.5); // timers under load may run late, never early
     expect(r.atBoard().equals(bytes(n))).toBe(true);
     await r.close();
   });
