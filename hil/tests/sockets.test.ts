@@ -153,6 +153,19 @@ async function expectHealthy(): Promise<void> {
     open = (await client.stats()).socketsOpen ?? 0;
   }
   expect(open, 'sockets still open on the board').toBe(0);
+  // Closed TCP connections hold their Zephyr net context through TIME_WAIT (1.5 s): wait until a
+  // new socket can be had, so one test's teardown does not fail the next one's socket().
+  const z = net.sockets;
+  for (;;) {
+    try {
+      await z.close(await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP));
+      await z.close(await z.socket(C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP));
+      break;
+    } catch (e) {
+      if (!(e instanceof BoardError) || Date.now() > deadline + 10_000) throw e;
+      await sleep(250);
+    }
+  }
 }
 
 /**
