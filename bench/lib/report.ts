@@ -141,18 +141,19 @@ export function renderReport(r: BenchRun): string {
   out.push('');
   out.push(
     'Null request: a PING without payload, one at a time, host send to host receive. Event: IPv4 address added/removed ' +
-      '(one ADDR_ADD/ADDR_DEL request each), board notify (its uptime in the EVENT) to the host callback; the board clock ' +
-      'is placed on the host clock with HELLO answers (which carry the uptime) before and after, ± the stated uncertainty.',
+      '(one ADDR_ADD/ADDR_DEL request each), board notify (the uptime in its EVENT, 1 ms tick) to the host callback. The ' +
+      'board clock is read with a HELLO request (its answer carries the uptime) before each pair and interpolated between ' +
+      'readings, since the guest clock drifts from the host\'s; "±" is the median half-width of that reading.',
   );
   out.push('');
-  out.push('| line | null request p50 | p99 | n | event delay p50 | p99 | events | ± |');
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| line | null request p50 | p99 | n | event delay p50 | p99 | events | ± | board clock drift |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const run of r.runs) {
     const rt = run.rtt;
     const ev = run.events;
     out.push(
       `| ${lineName(run.baud)} | ${rt ? ms(rt.p50) : 'n/a'} | ${rt ? ms(rt.p99) : 'n/a'} | ${rt?.n ?? 0} | ` +
-        `${ev ? ms(ev.p50) : 'n/a'} | ${ev ? ms(ev.p99) : 'n/a'} | ${ev?.events ?? 0} | ${ev ? ms(ev.uncertaintyMs) : 'n/a'} |`,
+        `${ev ? ms(ev.p50) : 'n/a'} | ${ev ? ms(ev.p99) : 'n/a'} | ${ev?.events ?? 0} | ${ev ? ms(ev.uncertaintyMs) : 'n/a'} | ${ev ? `${ev.driftMsPerS.toFixed(1)} ms/s` : 'n/a'} |`,
     );
   }
   out.push('');
@@ -174,7 +175,7 @@ export function renderReport(r: BenchRun): string {
     );
   }
   out.push('');
-  out.push('The first column subtracts the same ADDR_ADD/ADDR_DEL requests run without a subscription.');
+  out.push('The first column subtracts the same ADDR_ADD/ADDR_DEL requests (and clock readings) run without a subscription; the events are too few for a steady figure on a loaded machine, so read it as an order of magnitude.');
   out.push('');
   out.push('Codec, one thread: message -> CBOR -> frame + CRC-32 -> COBS (encode) and bytes -> frame decoder -> message (decode).');
   out.push('');
