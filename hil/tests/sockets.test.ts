@@ -80,15 +80,15 @@ function readExactly(s: BoardSocket | Socket, n: number): Promise<Buffer> {
 }
 
 /**
- * A BoardError with errno `name`; the number is checked against Zephyr's table except on
- * native_sim, whose firmware is built on the host's libc (Linux numbers, same names).
+ * A BoardError with errno `name` and Zephyr's number for it (the wire carries Zephyr's values on
+ * every target, PROTOCOL.md §2.2, also where the firmware is built on another libc).
  */
 function expectErrno(e: unknown, ...names: string[]): void {
   expect(e).toBeInstanceOf(BoardError);
   const b = e as BoardError;
   expect(b.code).toBe('NB_BOARD_ERRNO');
   expect(names).toContain(b.errnoName);
-  if (target !== 'native_sim') expect(b.errno).toBe(errnoNumber(b.errnoName));
+  expect(b.errno, `${b.errnoName}: Zephyr's number`).toBe(errnoNumber(b.errnoName));
 }
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
