@@ -1,4 +1,4 @@
-/** Small helpers shared by the benchmarks: payloads, percentiles, CPU time, the machine. */
+/** Utilities shared by the benchmarks: payloads, percentiles, CPU time, the machine. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
