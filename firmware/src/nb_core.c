@@ -556,6 +556,15 @@ int netbridge_start(void)
 	const struct device *uart = DEVICE_DT_GET(NB_UART_NODE);
 	struct net_buf *bufs[4];
 
+	int n_ops;
+
+	/* HELLO and PING are always linked in: an empty op table means a broken linker script
+	 * (see nb_ops.ld), where every request would get "unknown op". Say so instead. */
+	STRUCT_SECTION_COUNT(nb_op_desc, &n_ops);
+	if (n_ops <= 0) {
+		LOG_ERR("no op descriptors linked (nb_op_desc section empty): not starting");
+		return -ENOEXEC;
+	}
 	if (!atomic_cas(&started, 0, 1)) {
 		return -EALREADY;
 	}
