@@ -69,6 +69,8 @@ export class SocketsFakeBoard {
   creditViolations = 0;
   /** The next this-many requests answer EBUSY "all workers busy" (no field), as the bridge does. */
   busyNext = 0;
+  /** Errnos the next SENDs fail with, in order (ENOBUFS: Zephyr out of network buffers). */
+  readonly sendErrors: number[] = [];
   private sockets = new Map<number, FakeSocket>();
   private ports = new Map<string, number>();
   private nextPort = 49152;
@@ -365,6 +367,8 @@ export class SocketsFakeBoard {
         const s = fdOf();
         if (!s) return;
         const data = b.get(2) as Uint8Array;
+        const injected = this.sendErrors.shift();
+        if (injected !== undefined) return err(injected);
         if (s.type === C.SOCK_DGRAM) {
           const to = b.has(4) ? this.parseAddr(b.get(4)) : s.remote;
           if (!to) return err(E.EDESTADDRREQ);

@@ -114,6 +114,29 @@ describe('BoardSocket / BoardServer', () => {
     await server.close();
   });
 
+  it('retries a send the board refuses for lack of buffers (ENOBUFS, EAGAIN) and fails on a real error', async () => {
+    const { net, board } = await setup();
+    const server = await echoServer(net, 7008);
+    const s = await net.connectAsync({ port: 7008 });
+    board.sendErrors.push(105, 11, 105); // ENOBUFS, EAGAIN, ENOBUFS
+    const data = pattern(3000, 9);
+    const back = new Promise<Buffer>((resolve) => {
+      const parts: Buffer[] = [];
+      s.on('data', (c: Buffer) => {
+        parts.push(c);
+        if (Buffer.concat(parts).length >= data.length) resolve(Buffer.concat(parts));
+      });
+    });
+    s.write(data);
+    expect(sha(await back)).toBe(sha(data));
+    expect(s.counters().sendRetries).toBe(3);
+    board.sendErrors.push(32); // EPIPE is not transient
+    const err = once(s, 'error') as Promise<[Error]>;
+    s.write('more');
+    expect((await err)[0]).toMatchObject({ errnoName: 'EPIPE' });
+    await server.close();
+  });
+
   it('8 sockets busy at once each get their own data (per-socket credit)', async () => {
     const { net } = await setup({ maxSockets: 17, window: 4096 });
     const server = await echoServer(net, 7002);

@@ -32,7 +32,7 @@ const target = process.env.NETBRIDGE_HIL_TARGET ?? '';
 const HOST_FROM_BOARD = '10.0.2.2';
 const qemuNet = target === 'mps2/an385' || target === 'qemu_cortex_m3';
 const small = target === 'qemu_cortex_m3';
-/** "1 MiB each way", scaled down on the 64 KB-RAM target only. */
+/** "1 MiB each way", scaled down on the 64 KB-RAM target only (4 sockets, 4 TCP connections). */
 const BIG = small ? 128 * 1024 : 1024 * 1024;
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -298,7 +298,7 @@ describe('sockets: board loopback', () => {
 
   it('concurrent transfers over the board loopback, each with its own data', { timeout: 600_000 }, async () => {
     // A listener plus two sockets per connection must fit the bridge's socket table.
-    const pairs = Math.min(8, Math.floor((maxSockets - 1) / 2));
+    const pairs = small ? 1 : Math.min(8, Math.floor((maxSockets - 1) / 2));
     expect(pairs).toBeGreaterThanOrEqual(1);
     const server = await boardServer(5006, (s) => s.pipe(s));
     const size = small ? 8 * 1024 : 32 * 1024;
@@ -433,7 +433,8 @@ describe('sockets: board and host through QEMU user networking', () => {
 
   it('8 concurrent board clients to a host server (fewer where the bridge has fewer sockets)', { timeout: 600_000 }, async (ctx) => {
     skipUnlessQemu(ctx);
-    const n = Math.min(8, maxSockets);
+    // qemu_cortex_m3's stack holds 4 TCP connections (NET_MAX_CONN), the resolver takes a context.
+    const n = small ? 2 : Math.min(8, maxSockets);
     const size = small ? 16 * 1024 : 64 * 1024;
     const { server, port, received } = await hostTcpServer((i) => bigPattern(size, 300 + i), () => size);
     const sent = Array.from({ length: n }, (_, i) => bigPattern(size, 400 + i));

@@ -48,6 +48,10 @@ const DEFAULT_HWM = 16 * 1024;
 const RESET_VERDICT_MS = 15_000;
 const EAGAIN_BACKOFF_MIN_MS = 5;
 const EAGAIN_BACKOFF_MAX_MS = 200;
+/** A write that makes no progress this long (send buffer full, no network buffers) fails. */
+const WRITE_STALL_MS = 60_000;
+/** Send errors that mean "not now": the board's send buffer or its network buffers are full. */
+const TRANSIENT_SEND_ERRORS = ['EAGAIN', 'ENOBUFS', 'ENOMEM'];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -269,13 +273,16 @@ export class BoardSocket extends Duplex implements PushHandler {
     await this.ready;
     let off = 0;
     let backoff = EAGAIN_BACKOFF_MIN_MS;
+    let lastProgress = performance.now();
     while (off < chunk.length) {
       if (this.destroyed || this.fd === undefined) throw new ConnectionResetError('client-closed', 'socket destroyed while writing');
       let n: number;
       try {
+        // Never a blocking SEND: it would hold a board worker while the peer is slow.
         n = await this.sockets.send(this.fd, chunk.subarray(off), C.MSG_DONTWAIT);
       } catch (err) {
-        if (!isErrno(err, 'EAGAIN')) throw err;
+        if (!TRANSIENT_SEND_ERRORS.some((name) => isErrno(err, name))) throw err;
+        if (performance.now() - lastProgress > WRITE_STALL_MS) throw err;
         n = 0;
       }
       if (n === 0) {
@@ -286,6 +293,7 @@ export class BoardSocket extends Duplex implements PushHandler {
         continue;
       }
       backoff = EAGAIN_BACKOFF_MIN_MS;
+      lastProgress = performance.now();
       if (off + n < chunk.length) this.sc.shortWrites++;
       off += n;
       this.bytesWritten += n;
