@@ -66,6 +66,18 @@ describe('handshake', () => {
     expect(err).toMatchObject({ code: 'NB_SCHEMA_MISMATCH', boardHash: '0000000000000000', hostHash: SCHEMA_HASH_HEX });
   });
 
+  it('fails at once with the board errno when HELLO is answered with ERR (no retry flood)', async () => {
+    const [h, b] = createMemoryPair();
+    const fake = new FakeBoard(b, { helloError: { errno: 134, name: 'ENOTSUP', message: 'unknown op' } });
+    cleanups.push(() => fake.close());
+    const started = performance.now();
+    const err = await Client.open({ transport: h, timeout: 3000, heartbeatMs: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BoardError);
+    expect(err).toMatchObject({ code: 'NB_BOARD_ERRNO', errnoName: 'ENOTSUP', extack: 'unknown op' });
+    expect(fake.helloCount).toBe(1);
+    expect(performance.now() - started).toBeLessThan(2500);
+  });
+
   it('refuses a board that chose an unsupported version (VersionMismatchError)', async () => {
     const [h, b] = createMemoryPair();
     const fake = new FakeBoard(b, { version: 2 });

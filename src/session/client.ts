@@ -695,8 +695,14 @@ export class Client extends EventEmitter {
   }
 }
 
+/**
+ * Errors that another attempt cannot cure. A board that answers HELLO with ERR (an old firmware
+ * without the op, a version it refuses) would answer every retry the same way, and retrying at once
+ * only floods it with link resets: report its errno and extack instead.
+ */
 function isFatalHandshakeError(err: unknown): boolean {
   return (
+    err instanceof BoardError ||
     err instanceof VersionMismatchError ||
     err instanceof SchemaMismatchError ||
     err instanceof ClosedError ||

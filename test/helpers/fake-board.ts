@@ -19,6 +19,8 @@ import { Link, type LinkOptions } from '../../src/link/link.js';
 
 export interface FakeBoardOptions {
   schemaHash?: string;
+  /** Answer HELLO with this ERR (an old or broken firmware). */
+  helloError?: { errno: number; name: string; message: string };
   version?: number;
   mtu?: number;
   window?: number;
@@ -129,6 +131,10 @@ export class FakeBoard {
     switch (req.op) {
       case Op.HELLO: {
         this.helloCount++;
+        if (this.opts.helloError) {
+          const e = this.opts.helloError;
+          return this.err(req, e.errno, e.name, e.message);
+        }
         try {
           this.lastHelloMtu = parseHelloRequest(req.body).mtu;
         } catch {
