@@ -118,8 +118,9 @@ async function selfAddress(): Promise<string> {
     for (;;) {
       const ifaces = await nm.ifaceDump();
       const v4 = ifaces.flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address));
-      if (v4.includes('127.0.0.1')) return '127.0.0.1';
       const own = v4.find((a) => !a.startsWith('127.'));
+      // On QEMU the Ethernet address (DHCP) must be there before talking to 10.0.2.2.
+      if (v4.includes('127.0.0.1') && (own || !qemuNet)) return '127.0.0.1';
       if (own) return own;
       if (Date.now() > deadline) throw new Error('the board has no IPv4 address');
       await sleep(500); // DHCP still running
@@ -535,31 +536,55 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
 
 describe('sockets: reboot in the middle of a transfer', () => {
   it('ends every stream with NB_ECONNRESET (board-rebooted) and the bridge works afterwards', { timeout: 120_000 }, async () => {
-    const server = await boardServer(5020, (s) => s.pipe(s));
-    server.on('error', () => {});
-    const s = await net.connectAsync({ host: SELF, port: 5020 }).catch(async (e: unknown) => {
-      await server.close();
-      throw e;
-    });
-    const ended = new Promise<Error>((resolve) => s.once('error', resolve));
-    let echoed = 0;
-    s.on('data', (c: Buffer) => (echoed += c.length));
-    const data = bigPattern(BIG, 50);
-    s.write(data);
-    while (echoed < 4096) await sleep(20);
-    const rebooted = new Promise((r) => client.once('reboot', r));
-    if (h.describe.resetKind === 'external' && h.control) await h.control.reset();
-    else await client.reboot({ wait: false }).catch(() => undefined);
-    const err = await Promise.race([ended, sleep(60_000).then(() => new Error('stream did not end'))]);
-    expect(err).toMatchObject({ code: 'NB_ECONNRESET', errnoName: 'ECONNRESET', errno: 104, reason: 'board-rebooted' });
-    expect(s.destroyed).toBe(true);
-    await rebooted;
-    await expectHealthy();
-    const again = await boardServer(5020, (x) => x.pipe(x));
-    const s2 = await net.connectAsync({ host: SELF, port: 5020 });
-    expect((await exchange(s2, Buffer.from('after the reboot'))).toString()).toBe('after the reboot');
-    s2.destroy();
-    await again.close();
+    // The peer: a host echo server through QEMU's network (one board connection), else a board one.
+    let hostEcho: Server | undefined;
+    let boardEcho: Awaited<ReturnType<typeof boardServer>> | undefined;
+    let host = SELF;
+    let port = 5020;
+    if (qemuNet) {
+      hostEcho = createHostTcpServer((sock) => {
+        sock.on('error', () => {});
+        sock.pipe(sock);
+      });
+      await new Promise<void>((r) => hostEcho?.listen(0, '127.0.0.1', r));
+      host = HOST_FROM_BOARD;
+      port = (hostEcho.address() as AddressInfo).port;
+    } else {
+      boardEcho = await boardServer(port, (s) => s.pipe(s));
+      boardEcho.on('error', () => {});
+    }
+    try {
+      const s = await net.connectAsync({ host, port });
+      const ended = new Promise<Error>((resolve) => s.once('error', resolve));
+      let echoed = 0;
+      s.on('data', (c: Buffer) => (echoed += c.length));
+      s.write(bigPattern(BIG, 50));
+      const flowing = Date.now() + 30_000;
+      while (echoed < 2048) {
+        if (Date.now() > flowing) throw new Error(`the transfer did not start: ${echoed} bytes echoed in 30 s`);
+        await sleep(20);
+      }
+      const rebooted = new Promise((r) => client.once('reboot', r));
+      if (h.describe.resetKind === 'external' && h.control) await h.control.reset();
+      else await client.reboot({ wait: false }).catch(() => undefined);
+      const err = await Promise.race([ended, sleep(60_000).then(() => new Error('stream did not end'))]);
+      expect(err).toMatchObject({ code: 'NB_ECONNRESET', errnoName: 'ECONNRESET', errno: 104, reason: 'board-rebooted' });
+      expect(s.destroyed).toBe(true);
+      await rebooted;
+      await expectHealthy();
+      // The bridge works on the new boot: a fresh connection echoes.
+      // (A board echo server went with the old boot: listen anew.)
+      if (!qemuNet) boardEcho = await boardServer(port, (x) => x.pipe(x));
+      const s2 = await net.connectAsync({ host, port });
+      try {
+        expect((await exchange(s2, Buffer.from('after the reboot'))).toString()).toBe('after the reboot');
+      } finally {
+        s2.destroy();
+      }
+    } finally {
+      hostEcho?.close();
+      await boardEcho?.close();
+    }
   });
 });
 
