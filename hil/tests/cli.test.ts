@@ -92,7 +92,15 @@ describe('netbridge CLI on the target', () => {
   });
 
   it('ifaces --json lists the interfaces, one object per line', async () => {
-    const r = await cli(['ifaces', '--json', ...port]);
+    // A freshly booted QEMU board gets its DHCP lease some seconds after boot: ask again until an
+    // IPv4 address shows (bounded), each answer checked the same way.
+    const hasV4 = (list: Iface[]) => list.some((i) => i.addresses.some((a) => a.family === 4));
+    const deadline = Date.now() + 20_000;
+    let r = await cli(['ifaces', '--json', ...port]);
+    while (r.code === 0 && !hasV4(jsonLines(r.stdout) as unknown as Iface[]) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      r = await cli(['ifaces', '--json', ...port]);
+    }
     expect(r.code).toBe(0);
     const ifs = jsonLines(r.stdout) as unknown as Iface[];
     expect(ifs.length).toBeGreaterThan(0);
@@ -102,7 +110,7 @@ describe('netbridge CLI on the target', () => {
       expect(Array.isArray(i.addresses)).toBe(true);
     }
     // every emulated target has an interface with an IPv4 address (QEMU: DHCP lease or static; native_sim: loopback)
-    expect(ifs.some((i) => i.addresses.some((a) => a.family === 4))).toBe(true);
+    expect(hasV4(ifs)).toBe(true);
   });
 
   /**
