@@ -374,7 +374,8 @@ describe('sockets: board and host through QEMU user networking', () => {
     skipUnlessQemu(ctx);
     const fwd = forwards.find((f) => f.proto === 'tcp');
     if (!fwd) return ctx.skip('the runner set no TCP host forward');
-    const size = small ? 32 * 1024 : BIG;
+    // 1 MiB each way is the loopback and board-client tests' job; this one checks the forward.
+    const size = small ? 32 * 1024 : 128 * 1024;
     const fromBoard = bigPattern(size, 31);
     const boardGot: Promise<Buffer>[] = [];
     const accepted: BoardSocket[] = [];
@@ -463,9 +464,10 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
     await expectHealthy();
   });
 
-  it('unreachable: an IPv6 destination with no route is ENETUNREACH/EHOSTUNREACH', async (ctx) => {
+  it('unreachable: an IPv6 destination with no route fails typed (ETIMEDOUT where the stack waits for neighbour discovery)', async (ctx) => {
     if (!client.info.features.includes('ipv6')) return ctx.skip('no IPv6 on this build');
-    expectErrno(await rejection(net.connectAsync({ host: '2001:db8::1', port: 80 })), 'ENETUNREACH', 'EHOSTUNREACH');
+    // Zephyr answers ENETUNREACH/EHOSTUNREACH when it knows at once; QEMU's mps2/an385 times out (seen).
+    expectErrno(await rejection(net.connectAsync({ host: '2001:db8::1', port: 80 })), 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT');
     await expectHealthy();
   });
 
