@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test run (npm test): the unit tier, then the HIL tier on the three emulated targets when
-# a Zephyr workspace is present. Ends with "N passed, N failed" summed over the tiers.
+# The whole test run (npm test): the unit tier, then, when a Zephyr workspace is present, the firmware
+# tier (ztest on native_sim) and the HIL tier on the three emulated targets.
+# Ends with "N passed, N failed" summed over the tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,9 +28,19 @@ unit_failed=$(count "$work/unit.json" numFailedTests)
 if ((unit_status != 0 && unit_failed == 0)); then unit_failed=1; fi
 echo "unit tier: $unit_passed passed, $unit_failed failed ($((SECONDS - started)) s)"
 
-hil_passed=0 hil_failed=0 hil_status=0
+hil_passed=0 hil_failed=0 hil_status=0 fw_passed=0 fw_failed=0 fw_status=0
 zephyr_base=${ZEPHYR_BASE:-$HOME/zephyrproject/zephyr}
 if [[ -f $zephyr_base/VERSION ]]; then
+  echo "=== firmware tier (ztest suites on native_sim, golden vectors) ==="
+  fw_started=$SECONDS
+  rm -f hil/.work/ztest-report.json
+  npm run --silent ztest
+  fw_status=$?
+  fw_passed=$(count hil/.work/ztest-report.json passed)
+  fw_failed=$(count hil/.work/ztest-report.json failed)
+  if ((fw_status != 0 && fw_failed == 0)); then fw_failed=1; fi
+  echo "firmware tier: $fw_passed passed, $fw_failed failed ($((SECONDS - fw_started)) s)"
+
   echo "=== HIL tier (mps2/an385, qemu_cortex_m3, native_sim) ==="
   hil_started=$SECONDS
   rm -f hil/.work/report.json
@@ -53,6 +64,7 @@ MSG
 fi
 
 echo "total time $((SECONDS - started)) s"
-echo "$((unit_passed + hil_passed)) passed, $((unit_failed + hil_failed)) failed"
+echo "$((unit_passed + fw_passed + hil_passed)) passed, $((unit_failed + fw_failed + hil_failed)) failed"
 if ((unit_status != 0)); then exit "$unit_status"; fi
+if ((fw_status != 0)); then exit "$fw_status"; fi
 exit "$hil_status"
