@@ -489,7 +489,10 @@ export class Client extends EventEmitter {
         };
         p.signal.addEventListener('abort', p.onAbort, { once: true });
       }
-      if (bypassSession || this.sessionState === 'ready') this.transmit(p);
+      // A session still marked ready while its link is already down (the 'linkdown' that starts
+      // the reconnect has not been handled yet) must not fail a request that was never sent: it
+      // waits for the session like any request made while reconnecting.
+      if (bypassSession || (this.sessionState === 'ready' && this.link.state === 'up')) this.transmit(p);
       else this.waiting.push(p);
     });
   }
