@@ -95,7 +95,7 @@ describe('netbridge CLI on the target', () => {
     // A freshly booted QEMU board gets its DHCP lease some seconds after boot: ask again until an
     // IPv4 address shows (bounded), each answer checked the same way.
     const hasV4 = (list: Iface[]) => list.some((i) => i.addresses.some((a) => a.family === 4));
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 40_000; // DHCP waits up to NET_DHCPV4_INITIAL_DELAY_MAX (10 s) before it asks
     let r = await cli(['ifaces', '--json', ...port]);
     while (r.code === 0 && !hasV4(jsonLines(r.stdout) as unknown as Iface[]) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1000));

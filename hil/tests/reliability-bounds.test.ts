@@ -46,8 +46,13 @@ describe('bounds on the board', () => {
         }
       }
       expect(refused, `opened ${open.length} of ${max} without a refusal`).toBeInstanceOf(BoardError);
-      expect((refused as BoardError).errnoName).toBe('EMFILE');
-      expect(base + open.length).toBe(max);
+      // The bridge's own table (EMFILE at its limit), unless the network stack ran out of contexts
+      // first (Zephyr's ENOENT/ENOMEM: small boards such as qemu_cortex_m3 size both alike);
+      // either way a typed board error, never a hang or a crash.
+      const why = (refused as BoardError).errnoName;
+      if (why === 'EMFILE') expect(base + open.length).toBe(max);
+      else expect(['ENOENT', 'ENOMEM'], `refused with ${why} after ${open.length} of ${max}`).toContain(why);
+      expect(base + open.length).toBeLessThanOrEqual(max);
       expect((await client.stats()).socketsOpen).toBe(base + open.length);
     } finally {
       for (const fd of open) await zs.close(fd);
