@@ -407,7 +407,9 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
   });
 
   const start = async () => {
-    const args = ['--uart_stdinout', '--uart_1_wait_uart'];
+    // --seed-random: native_sim's fake entropy otherwise starts from the same seed at every boot,
+    // so the boot id (random per boot on a real board) could repeat across a kill + restart.
+    const args = ['--uart_stdinout', '--uart_1_wait_uart', '--seed-random'];
     opts.log?.(`[boot ${name}] ${path.relative(repoRoot, exe)} ${args.join(' ')}`);
     const child = track(spawn(exe, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     proc = child;
