@@ -394,6 +394,7 @@ export function buildVectors(): VectorFile {
   );
   valid.push(controlVector('ack', 'ACK: expecting seq 5, window 4', 'ACK', { seq: 0, ack: 5, win: 4 }, ''));
   valid.push(controlVector('ack-window-0', 'ACK with window 0: pause the sender', 'ACK', { seq: 0, ack: 6, win: 0 }, ''));
+  valid.push(controlVector('ack-gap', 'gap ACK (seq 1): expecting seq 7, a later frame arrived first; go back now', 'ACK', { seq: 1, ack: 7, win: 4 }, ''));
   valid.push(controlVector('rst', 'RST with nonce 0x12345678', 'RST', { seq: 0, ack: 0, win: 8 }, '12345678'));
   valid.push(controlVector('rst-ack', 'RST_ACK echoing nonce 0x12345678', 'RST_ACK', { seq: 0, ack: 0, win: 4 }, '12345678'));
   valid.push(controlVector('rst-nonce-with-zeros', 'RST whose nonce contains 0x00 bytes (COBS must stuff them)', 'RST', { seq: 0, ack: 0, win: 8 }, '00010000'));

@@ -46,6 +46,8 @@ export interface StreamCounters {
 const DEFAULT_HWM = 16 * 1024;
 /** How long a stream whose request died in a link reset waits for the session's verdict. */
 const RESET_VERDICT_MS = 15_000;
+/** A listener whose ACCEPT a link reset interrupted looks again this much later (the request waits for the reconnect). */
+const ACCEPT_RETRY_AFTER_RESET_MS = 1000;
 const EAGAIN_BACKOFF_MIN_MS = 5;
 const EAGAIN_BACKOFF_MAX_MS = 200;
 /** A write that makes no progress this long (send buffer full, no network buffers) fails. */
@@ -487,7 +489,14 @@ export class BoardServer extends EventEmitter implements PushHandler {
           }
         } while (this.drainAgain && this.listening);
       } catch (err) {
-        if (this.listening && !(err instanceof NetbridgeError && err.code === 'NB_CLOSED')) this.emit('error', err);
+        if (err instanceof LinkResetError) {
+          // The link reset under the ACCEPT: the session's verdict (reboot or not) comes through
+          // onReset. If the board kept its sockets the listener is still there: look again.
+          const retry = setTimeout(() => this.drainAccept(), ACCEPT_RETRY_AFTER_RESET_MS);
+          retry.unref();
+        } else if (this.listening && !(err instanceof NetbridgeError && err.code === 'NB_CLOSED')) {
+          this.emit('error', asResetError(err));
+        }
       } finally {
         this.draining = false;
       }
