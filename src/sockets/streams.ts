@@ -2,7 +2,8 @@
  * Node streams over board sockets: BoardSocket (a Duplex like net.Socket) and BoardServer (like
  * net.Server). Received data is pushed by the board (SOCK_STREAM push mode) within credit the
  * stream grants as its reader consumes, so a slow reader holds the board's TCP window closed
- * instead of buffering; writes go one SEND at a time, short writes resent, EAGAIN retried.
+ * instead of buffering; writes are pipelined SOCK_WRITEs at the socket's write offset, resumed
+ * from the board's offset after a short one (one SEND at a time on firmware without the op).
  */
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
