@@ -1,9 +1,9 @@
 /*
  * net_mgmt ops (0x10-0x1a): event forwarding and interface requests.
  *
- * Events: EVT_SUBSCRIBE stores the host's masks and registers one net_mgmt callback per distinct
- * layer + layer code. The callback (net_mgmt's thread) filters exactly against the stored masks,
- * decodes the event's info into a compact record, and puts it in a bounded queue without waiting;
+ * Events: EVT_SUBSCRIBE hands the host's masks to nb_netmgmt_subs (net_mgmt callbacks per layer
+ * code, an exact filter, changed without a gap). Each subscribed event (net_mgmt's thread) is
+ * decoded into a compact record and put in a bounded queue without waiting;
  * a full queue counts the drop and the core reports it with OVERRUN {1: events}. A work item on the
  * system work queue turns queued records into EVENT notifications while the core has a transmit
  * buffer for them, so a burst waits in the queue instead of being dropped at the UART.
@@ -21,7 +21,6 @@
 #include <zephyr/net/net_if.h>
 #include <zephyr/net/net_ip.h>
 #include <zephyr/net/net_mgmt.h>
-#include <zephyr/spinlock.h>
 #include <zephyr/sys/atomic.h>
 #if defined(CONFIG_NET_DHCPV4)
 #include <zephyr/net/dhcpv4.h>
@@ -36,10 +35,11 @@
 #include "nb_internal.h"
 #include "nb_netmgmt_event.h"
 #include "nb_netmgmt_iface.h"
+#include "nb_netmgmt_subs.h"
 
 LOG_MODULE_DECLARE(netbridge, CONFIG_NETBRIDGE_LOG_LEVEL);
 
-#define MAX_SUBS CONFIG_NETBRIDGE_MAX_SUBSCRIPTIONS
+#define MAX_SUBS NB_SUBS_MAX
 /* While events wait and the core has no buffer for them, look again this often. */
 #define NB_EVT_RETRY_MS 5
 
@@ -49,14 +49,6 @@ K_MSGQ_DEFINE(evt_queue, sizeof(struct nb_evt), CONFIG_NETBRIDGE_EVENT_QUEUE_LEN
 
 /* Bumped by every network event the board sees: a dump that spans a change says so. */
 static atomic_t generation;
-
-static struct k_spinlock subs_lock;
-static uint64_t subs[MAX_SUBS]; /* under subs_lock: read by net_mgmt's thread */
-static size_t n_subs;
-
-static K_MUTEX_DEFINE(subscribe_lock); /* one EVT_SUBSCRIBE at a time */
-static struct net_mgmt_event_callback sub_cbs[MAX_SUBS];
-static size_t n_sub_cbs;
 
 /* Always registered, whatever the host subscribed to, so `interrupted` never misses a change. */
 static struct net_mgmt_event_callback state_cbs[4];
@@ -96,29 +88,15 @@ static void enrich(struct nb_evt *ev, struct net_if *iface)
 #endif
 }
 
-static void on_subscribed_event(struct net_mgmt_event_callback *cb, uint64_t code,
-				struct net_if *iface)
+static void on_subscribed_event(uint64_t code, struct net_if *iface, const void *info, size_t len)
 {
 	atomic_inc(&generation);
-
-	k_spinlock_key_t key = k_spin_lock(&subs_lock);
-	bool wanted = nb_evt_masks_match(subs, n_subs, code);
-
-	k_spin_unlock(&subs_lock, key);
-	if (!wanted) {
-		return; /* a neighbour of a subscribed command in the shared callback */
-	}
 
 	memset(&scratch, 0, sizeof(scratch));
 	scratch.code = code;
 	scratch.uptime_ms = (uint64_t)k_uptime_get();
 	scratch.ifindex = iface != NULL ? (uint32_t)net_if_get_by_iface(iface) : 0;
-#if defined(CONFIG_NET_MGMT_EVENT_INFO)
-	nb_evt_decode_info(code, cb->info, cb->info_length, &scratch);
-#else
-	ARG_UNUSED(cb);
-	nb_evt_decode_info(code, NULL, 0, &scratch);
-#endif
+	nb_evt_decode_info(code, info, len, &scratch);
 	enrich(&scratch, iface);
 
 	if (k_msgq_put(&evt_queue, &scratch, K_NO_WAIT) != 0) {
@@ -170,6 +148,7 @@ static int netmgmt_init(void)
 	};
 
 	BUILD_ASSERT(ARRAY_SIZE(state_masks) == ARRAY_SIZE(state_cbs));
+	nb_subs_init(on_subscribed_event);
 	for (size_t i = 0; i < ARRAY_SIZE(state_cbs); i++) {
 		net_mgmt_init_event_callback(&state_cbs[i], on_state_event, state_masks[i]);
 		net_mgmt_add_event_callback(&state_cbs[i]);
@@ -216,7 +195,6 @@ static void handle_evt_subscribe(struct nb_req *req)
 	};
 	struct nb_value v[ARRAY_SIZE(fields)];
 	uint64_t masks[MAX_SUBS];
-	uint64_t cb_masks[MAX_SUBS];
 	size_t count;
 
 	if (nb_req_decode(req, fields, v, ARRAY_SIZE(fields)) != 0) {
@@ -237,24 +215,10 @@ static void handle_evt_subscribe(struct nb_req *req)
 		return;
 	}
 
-	size_t n_cbs = nb_evt_callback_masks(masks, count, cb_masks);
-
-	k_mutex_lock(&subscribe_lock, K_FOREVER);
-	for (size_t i = 0; i < n_sub_cbs; i++) {
-		net_mgmt_del_event_callback(&sub_cbs[i]);
-	}
-	k_spinlock_key_t key = k_spin_lock(&subs_lock);
-
-	memcpy(subs, masks, count * sizeof(masks[0]));
-	n_subs = count;
-	k_spin_unlock(&subs_lock, key);
-	for (size_t i = 0; i < n_cbs; i++) {
-		net_mgmt_init_event_callback(&sub_cbs[i], on_subscribed_event, cb_masks[i]);
-		net_mgmt_add_event_callback(&sub_cbs[i]);
-	}
-	n_sub_cbs = n_cbs;
-	k_mutex_unlock(&subscribe_lock);
-	LOG_DBG("subscribed to %u masks (%u callbacks)", (unsigned)count, (unsigned)n_cbs);
+	/* count <= MAX_SUBS here: nb_evt_decode_masks said so. */
+	(void)nb_subs_set(masks, count);
+	LOG_DBG("subscribed to %u masks (%u callbacks)", (unsigned)count,
+		(unsigned)nb_subs_registered());
 	(void)nb_reply_empty(req);
 }
 NB_OP_DEFINE(evt_subscribe, NB_OP_EVT_SUBSCRIBE, 0, handle_evt_subscribe);

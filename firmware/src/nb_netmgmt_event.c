@@ -375,27 +375,3 @@ bool nb_evt_masks_match(const uint64_t *masks, size_t n, uint64_t event)
 	}
 	return false;
 }
-
-size_t nb_evt_callback_masks(const uint64_t *masks, size_t n, uint64_t *out)
-{
-	const uint64_t where = NET_MGMT_LAYER_MASK | NET_MGMT_LAYER_CODE_MASK;
-	size_t groups = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint64_t cmd = NET_MGMT_GET_COMMAND(masks[i]);
-		size_t g;
-
-		/* net_mgmt only queues an event whose command bits some callback has: "every
-		 * command" must be spelled out. */
-		if (cmd == 0) {
-			cmd = NET_MGMT_COMMAND_MASK;
-		}
-		for (g = 0; g < groups && (out[g] & where) != (masks[i] & where); g++) {
-		}
-		if (g == groups) {
-			out[groups++] = NET_MGMT_EVENT_BIT | (masks[i] & where);
-		}
-		out[g] |= cmd;
-	}
-	return groups;
-}

@@ -93,11 +93,4 @@ bool nb_evt_masks_match(const uint64_t *masks, size_t n, uint64_t event);
  */
 int nb_evt_decode_masks(const uint8_t *item, size_t len, uint64_t *out, size_t max, size_t *count);
 
-/*
- * The net_mgmt callback masks that cover n host masks: one per distinct layer + layer code, command
- * bits OR-ed (every command when a mask has none), and never the synchronous-wait bit. Writes at
- * most n entries to out and returns how many.
- */
-size_t nb_evt_callback_masks(const uint64_t *masks, size_t n, uint64_t *out);
-
 #endif /* NB_NETMGMT_EVENT_H_ */

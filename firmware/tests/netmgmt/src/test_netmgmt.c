@@ -1,7 +1,7 @@
 /*
  * net_mgmt encoders and filter: event-info decoding from Zephyr's info structs, EVENT and ITEM
- * encodings against the golden vectors, the exact mask filter and callback grouping, the
- * EVT_SUBSCRIBE mask array, and a snapshot of a live interface.
+ * encodings against the golden vectors, the exact mask filter, the EVT_SUBSCRIBE mask array, and a
+ * snapshot of a live interface. The subscription itself: test_subs.c.
  */
 #include <string.h>
 #include <zcbor_decode.h>
@@ -373,39 +373,6 @@ ZTEST(netmgmt_filter, test_exact_mask_match)
 	zassert_false(nb_evt_masks_match(masks, 2, NET_EVENT_IF_DOWN));
 	zassert_false(nb_evt_masks_match(masks, 2, NET_EVENT_DNS_SERVER_DEL));
 	zassert_false(nb_evt_masks_match(masks, 0, NET_EVENT_IF_UP));
-}
-
-ZTEST(netmgmt_filter, test_callback_masks_group_by_layer_code)
-{
-	const uint64_t masks[] = {
-		NET_EVENT_IPV4_ADDR_ADD,
-		NET_EVENT_IPV6_ADDR_ADD,
-		NET_EVENT_IPV4_DHCP_BOUND | NET_MGMT_SYNC_EVENT_BIT,
-		NET_EVENT_L4_BASE,
-	};
-	uint64_t out[ARRAY_SIZE(masks)];
-	size_t n = nb_evt_callback_masks(masks, ARRAY_SIZE(masks), out);
-
-	zassert_equal(n, 3);
-	/* IPv4: both commands, and never the synchronous-wait bit (it turns a callback into a
-	 * one-shot wait inside net_mgmt). */
-	zassert_equal(NET_MGMT_GET_COMMAND(out[0]),
-		      NET_MGMT_GET_COMMAND(NET_EVENT_IPV4_ADDR_ADD | NET_EVENT_IPV4_DHCP_BOUND));
-	zassert_equal(out[0] & NET_MGMT_SYNC_EVENT_BIT, 0);
-	zassert_equal(NET_MGMT_GET_LAYER_CODE(out[0]), NET_MGMT_LAYER_CODE_IPV4);
-	zassert_equal(NET_MGMT_GET_LAYER_CODE(out[1]), NET_MGMT_LAYER_CODE_IPV6);
-	/* "Every command" is spelled out: net_mgmt's global filter needs the bits. */
-	zassert_equal(NET_MGMT_GET_COMMAND(out[2]), NET_MGMT_COMMAND_MASK);
-	zassert_equal(NET_MGMT_GET_LAYER(out[2]), NET_MGMT_LAYER_L4);
-	/* Each group's callback sees every subscribed event of its layer code. */
-	for (size_t i = 0; i < ARRAY_SIZE(masks); i++) {
-		bool covered = false;
-
-		for (size_t g = 0; g < n; g++) {
-			covered |= nb_evt_mask_match(out[g], masks[i] & ~NET_MGMT_SYNC_EVENT_BIT);
-		}
-		zassert_true(covered, "mask %zu", i);
-	}
 }
 
 static size_t encode_masks(uint8_t *buf, size_t cap, const uint64_t *m, size_t n)
