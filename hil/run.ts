@@ -217,12 +217,14 @@ async function testTarget(spec: string, opts: CliOptions, userArgs: string[]): P
     t = Date.now();
     try {
       const env: Record<string, string> = {
-        [ENV.target]: spec,
+        // Tests tell boards apart by name: a variant runs them as its board.
+        [ENV.target]: hilTarget?.board ?? spec,
         [ENV.bridge]: target.bridgePath,
         [ENV.baud]: String(opts.baud),
         [ENV.control]: control.path,
       };
       if (expect) env[ENV.expect] = JSON.stringify(expect);
+      if (variant) env[ENV.variant] = variant.name;
       if (forwards.length) env[HOSTFWD_ENV] = JSON.stringify(forwards);
       log(`[hil ${spec}] bridge ${target.bridgePath}; running the suite`);
       if (files) log(`[hil ${spec}] variant ${variant?.name}: ${files.map((f) => path.basename(f)).join(', ')}`);
