@@ -414,6 +414,8 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
     });
 
   let proc: ChildProcess | null = null;
+  // Resolves when the current zephyr.exe's output has been read to the end (after 'exit').
+  let drained: Promise<void> = Promise.resolve();
   const console = new ConsoleBuffer((text) => {
     if (!proc?.stdin?.writable) throw new BootError('NB_HIL_BOOT_FAILED', 'native_sim not running');
     proc.stdin.write(text);
@@ -426,6 +428,7 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
     opts.log?.(`[boot ${name}] ${path.relative(repoRoot, exe)} ${args.join(' ')}`);
     const child = track(spawn(exe, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     proc = child;
+    drained = new Promise((resolve) => child.once('close', () => resolve()));
     child.stdout!.setEncoding('latin1');
     child.stdout!.on('data', (d: string) => console.push(d));
     // Sanitizer reports (overlay-asan.conf) and host-side errors go to stderr: keep them in the log.
@@ -442,6 +445,8 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
   const stopBoard = async () => {
     if (proc) await terminate(proc);
     proc = null;
+    // What it printed while exiting (LeakSanitizer's report) arrives after 'exit': read it all.
+    await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     // the relay notices the vanished pty; drop its notice so the next reset waits for a fresh one
     await relayEvent('disconnected', 2000).catch(() => undefined);
   };
