@@ -109,7 +109,7 @@ function messageSpecs(): MessageSpec[] {
   add(
     'hello-req',
     'HELLO request (id 0): versions 1..1, schema hash, host MTU 1024, window 8',
-    req(Op.HELLO, 0, map([1, 1], [2, 1], [3, bytes('293033ad04513a17')], [4, 1024], [5, 8])),
+    req(Op.HELLO, 0, map([1, 1], [2, 1], [3, bytes('cbe4b43ed3d1a5b2')], [4, 1024], [5, 8])),
   );
   add(
     'hello-rsp',
@@ -119,7 +119,7 @@ function messageSpecs(): MessageSpec[] {
       0,
       map(
         [1, 1],
-        [2, bytes('293033ad04513a17')],
+        [2, bytes('cbe4b43ed3d1a5b2')],
         [3, 1024],
         [4, 4],
         [5, 0x7b],
@@ -255,6 +255,8 @@ function messageSpecs(): MessageSpec[] {
   pair('fcntl', 'FCNTL fd 3 F_SETFL (4) O_NONBLOCK (0x4000)', Op.FCNTL, 68, map([1, 3], [2, 4], [3, 0x4000]), map([1, 0]));
   pair('ioctl', 'IOCTL fd 3 FIONBIO (0x5421) 1', Op.IOCTL, 69, map([1, 3], [2, 0x5421], [3, 1]), map([1, 0]));
   pair('sock-stream', 'SOCK_STREAM fd 6: push mode with 4096 bytes of credit', Op.SOCK_STREAM, 70, map([1, 6], [2, 4096]));
+  pair('sock-write', 'SOCK_WRITE "hello" on fd 6 at stream offset 1000: all 5 bytes taken, write offset now 1005', Op.SOCK_WRITE, 71, map([1, 6], [2, text('hello')], [3, 1000]), map([1, 5], [2, 1005]));
+  pair('sock-write-behind', 'SOCK_WRITE at offset 1005 after a short write left the offset at 1002: nothing taken', Op.SOCK_WRITE, 72, map([1, 6], [2, text('world')], [3, 1005]), map([1, 0], [2, 1002]));
   add('sock-data-ntf', 'SOCK_DATA: 3 bytes pushed from fd 6', ntf(Op.SOCK_DATA, 14, map([1, 6], [2, bytes('616263')])), BOARD);
   add('sock-data-ntf-udp', 'SOCK_DATA from a UDP socket with its source', ntf(Op.SOCK_DATA, 15, map([1, 7], [2, bytes('00ff00')], [3, sockaddr4('10.0.2.2', 5353)])), BOARD);
   add('sock-event-ntf-eof', 'SOCK_EVENT: EOF on fd 6', ntf(Op.SOCK_EVENT, 16, map([1, 6], [2, 1])), BOARD);
@@ -394,6 +396,7 @@ export function buildVectors(): VectorFile {
   );
   valid.push(controlVector('ack', 'ACK: expecting seq 5, window 4', 'ACK', { seq: 0, ack: 5, win: 4 }, ''));
   valid.push(controlVector('ack-window-0', 'ACK with window 0: pause the sender', 'ACK', { seq: 0, ack: 6, win: 0 }, ''));
+  valid.push(controlVector('ack-gap', 'gap ACK (seq 1): expecting seq 7, a later frame arrived first; go back now', 'ACK', { seq: 1, ack: 7, win: 4 }, ''));
   valid.push(controlVector('rst', 'RST with nonce 0x12345678', 'RST', { seq: 0, ack: 0, win: 8 }, '12345678'));
   valid.push(controlVector('rst-ack', 'RST_ACK echoing nonce 0x12345678', 'RST_ACK', { seq: 0, ack: 0, win: 4 }, '12345678'));
   valid.push(controlVector('rst-nonce-with-zeros', 'RST whose nonce contains 0x00 bytes (COBS must stuff them)', 'RST', { seq: 0, ack: 0, win: 8 }, '00010000'));

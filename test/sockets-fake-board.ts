@@ -25,6 +25,10 @@ export interface SocketsFakeOptions {
   sendMax?: number;
   /** Zephyr's TCP: shutdown(SHUT_WR) answers ENOTSUP. */
   noHalfClose?: boolean;
+  /** Firmware without SOCK_WRITE (answers EOPNOTSUPP, as for any unknown op). */
+  noWriteOp?: boolean;
+  /** SOCK_WRITE answers leave this much later (in order), like a slow line. */
+  writeAnswerDelayMs?: number;
 }
 
 interface Addr {
@@ -52,6 +56,8 @@ interface FakeSocket {
   push: boolean;
   credit: number;
   opts: Map<string, CborValue>;
+  /** Bytes SOCK_WRITE took, mod 2^32. */
+  writeOff: number;
 }
 
 let bootSeq = 0;
@@ -71,6 +77,12 @@ export class SocketsFakeBoard {
   busyNext = 0;
   /** Errnos the next SENDs fail with, in order (ENOBUFS: Zephyr out of network buffers). */
   readonly sendErrors: number[] = [];
+  /** Every SOCK_WRITE: where it was aimed and what it took. */
+  readonly writesSeen: { fd: number; offset: number; len: number; taken: number }[] = [];
+  /** SOCK_WRITE requests taken and not yet answered; the most at once. */
+  writesPending = 0;
+  maxWritesPending = 0;
+  private writeAnswers: Promise<void> = Promise.resolve();
   private sockets = new Map<number, FakeSocket>();
   private ports = new Map<string, number>();
   private nextPort = 49152;
@@ -82,7 +94,7 @@ export class SocketsFakeBoard {
     readonly transport: Duplex,
     opts: SocketsFakeOptions = {},
   ) {
-    this.o = { maxSockets: 8, mtu: 1024, maxData: 512, tls: false, window: 4096, sendMax: 1_000_000, noHalfClose: false, ...opts };
+    this.o = { maxSockets: 8, mtu: 1024, maxData: 512, tls: false, window: 4096, sendMax: 1_000_000, noHalfClose: false, noWriteOp: false, writeAnswerDelayMs: 0, ...opts };
     this.boot();
   }
 
@@ -272,7 +284,7 @@ export class SocketsFakeBoard {
         while (this.sockets.has(fd)) fd++;
         this.sockets.set(fd, {
           fd, family, type, proto, listening: false, backlog: [], rx: [], dgrams: [], peerDone: false, eofSent: false,
-          nonblock: false, push: false, credit: 0, opts: new Map(),
+          nonblock: false, push: false, credit: 0, opts: new Map(), writeOff: 0,
         });
         return rsp(body([[1, fd]]));
       }
@@ -336,7 +348,7 @@ export class SocketsFakeBoard {
         while (this.sockets.has(fd)) fd++;
         const server: FakeSocket = {
           fd, family: s.family, type: C.SOCK_STREAM, proto: 0, listening: false, backlog: [], rx: [], dgrams: [],
-          peerDone: false, eofSent: false, nonblock: false, push: false, credit: 0, opts: new Map(), local: a, remote: s.local, peer: s.fd,
+          peerDone: false, eofSent: false, nonblock: false, push: false, credit: 0, opts: new Map(), writeOff: 0, local: a, remote: s.local, peer: s.fd,
         };
         this.sockets.set(fd, server);
         s.peer = fd;
@@ -387,6 +399,36 @@ export class SocketsFakeBoard {
         const n = Math.min(room, data.length, this.o.sendMax);
         peer.rx.push(Buffer.from(data.subarray(0, n)));
         rsp(body([[1, n]]));
+        return this.kick();
+      }
+      case Op.SOCK_WRITE: {
+        if (this.o.noWriteOp) return err(E.EOPNOTSUPP);
+        const s = fdOf();
+        if (!s) return;
+        if (s.type !== C.SOCK_STREAM) return err(E.EINVAL, 'SOCK_WRITE is for stream sockets', undefined, 1);
+        const data = b.get(2) as Uint8Array;
+        let n = 0;
+        const peer = s.peer !== undefined ? this.sockets.get(s.peer) : undefined;
+        const injected = b.get(3) === s.writeOff ? this.sendErrors.shift() : undefined;
+        // The bridge reports Zephyr running out of buffers as "nothing taken", like a full buffer.
+        if (injected !== undefined && !([E.ENOBUFS, E.EAGAIN, E.ENOMEM] as number[]).includes(injected)) return err(injected);
+        if (injected === undefined && b.get(3) === s.writeOff) {
+          if (s.peer === undefined) return err(E.ENOTCONN);
+          if (!peer) return err(E.EPIPE);
+          n = Math.max(0, Math.min(this.o.window - this.rxBytes(peer), data.length, this.o.sendMax));
+          if (n > 0) peer.rx.push(Buffer.from(data.subarray(0, n)));
+        }
+        s.writeOff = (s.writeOff + n) >>> 0;
+        this.writesSeen.push({ fd: s.fd, offset: b.get(3) as number, len: data.length, taken: n });
+        this.writesPending++;
+        this.maxWritesPending = Math.max(this.maxWritesPending, this.writesPending);
+        // Answers go out in arrival order after a delay: requests sent meanwhile pile up here.
+        const answer = body([[1, n], [2, s.writeOff]]);
+        this.writeAnswers = this.writeAnswers.then(async () => {
+          if (this.o.writeAnswerDelayMs > 0) await new Promise((r) => setTimeout(r, this.o.writeAnswerDelayMs));
+          this.writesPending--;
+          rsp(answer);
+        });
         return this.kick();
       }
       case Op.RECV: {

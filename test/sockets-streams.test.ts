@@ -300,3 +300,98 @@ describe('board.net facade', () => {
     await server.close();
   });
 });
+
+describe('pipelined stream writes (SOCK_WRITE)', () => {
+  it('keeps several writes in flight, each aimed at the next offset, and delivers every byte in order', async () => {
+    const { net, board } = await setup({ window: 1 << 20, writeAnswerDelayMs: 5 });
+    const server = await echoServer(net, 7101);
+    const s = await net.connectAsync({ port: 7101 });
+    const data = pattern(40_000, 21);
+    const back = readExactlyFrom(s, data.length);
+    s.write(data);
+    expect(sha(await back)).toBe(sha(data));
+    const mine = board.writesSeen.filter((w) => w.fd === s.fd);
+    expect(mine.length).toBeGreaterThan(4);
+    expect(mine.every((w) => w.taken === w.len)).toBe(true); // no buffer pressure: all taken at once
+    // Each aimed where the previous ended: a gapless run of offsets.
+    for (let i = 1; i < mine.length; i++) expect(mine[i]?.offset).toBe((mine[i - 1]?.offset ?? 0) + (mine[i - 1]?.len ?? 0));
+    // Pipelined: later requests reached the board while earlier answers were still on their way.
+    expect(board.maxWritesPending).toBeGreaterThanOrEqual(3);
+    s.destroy();
+    await server.close();
+  });
+
+  it('after a short write the requests still in flight take nothing and the stream resumes at the offset', async () => {
+    const { net, board } = await setup({ sendMax: 300, window: 1 << 20 });
+    const server = await echoServer(net, 7102);
+    const s = await net.connectAsync({ port: 7102 });
+    const data = pattern(20_000, 22);
+    const back = readExactlyFrom(s, data.length);
+    s.write(data);
+    expect(sha(await back)).toBe(sha(data));
+    const mine = board.writesSeen.filter((w) => w.fd === s.fd);
+    expect(mine.some((w) => w.taken > 0 && w.taken < w.len)).toBe(true); // short writes happened
+    expect(mine.some((w) => w.taken === 0)).toBe(true); // and pipelined ones behind them took nothing
+    expect(mine.reduce((n, w) => n + w.taken, 0)).toBe(data.length); // nothing taken twice
+    expect(s.counters().shortWrites).toBeGreaterThan(0);
+    s.destroy();
+    await server.close();
+  });
+
+  it('a slow reader fills the board: writes back off and resume without losing or repeating a byte', async () => {
+    const { net } = await setup({ window: 2048 });
+    let serverSide: BoardSocket | undefined;
+    const server = net.createServer({ acceptPollMs: 0 }, (c) => {
+      c.on('error', () => {});
+      serverSide = c;
+      c.pause();
+    });
+    await server.listen(7103, '127.0.0.1');
+    const s = await net.connectAsync({ port: 7103 });
+    const data = pattern(12_000, 23);
+    s.write(data);
+    await sleep(150);
+    expect(s.counters().sendRetries).toBeGreaterThan(0); // the board's buffer was full
+    const peer = serverSide as BoardSocket;
+    const got = readExactlyFrom(peer, data.length);
+    peer.resume();
+    expect(sha(await got)).toBe(sha(data));
+    s.destroy();
+    await server.close();
+  });
+
+  it('falls back to one SEND at a time on firmware without SOCK_WRITE', async () => {
+    const { net, board } = await setup({ noWriteOp: true });
+    const server = await echoServer(net, 7104);
+    const s = await net.connectAsync({ port: 7104 });
+    const data = pattern(5000, 24);
+    const back = readExactlyFrom(s, data.length);
+    s.write(data);
+    expect(sha(await back)).toBe(sha(data));
+    // One pipelined attempt (a few requests, all refused), then SENDs only, for every socket.
+    const ops = board.received.map((m) => m.op).filter((op) => op === Op.SOCK_WRITE || op === Op.SEND);
+    const firstSend = ops.indexOf(Op.SEND);
+    expect(firstSend).toBeGreaterThan(0);
+    expect(ops.slice(firstSend)).not.toContain(Op.SOCK_WRITE);
+    expect(firstSend).toBeLessThanOrEqual(4);
+    s.destroy();
+    await server.close();
+  });
+});
+
+function readExactlyFrom(s: BoardSocket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let got = 0;
+    const onData = (c: Buffer) => {
+      parts.push(c);
+      got += c.length;
+      if (got >= n) {
+        s.off('data', onData);
+        resolve(Buffer.concat(parts));
+      }
+    };
+    s.on('data', onData);
+    s.once('error', reject);
+  });
+}

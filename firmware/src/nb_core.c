@@ -397,6 +397,32 @@ static const struct nb_op_desc *find_op(uint32_t op)
 	return NULL;
 }
 
+/*
+ * Ordered ops: workers take requests in arrival order, but two workers may reach the handler in
+ * either order; a ticket makes the later one wait for the earlier (a short wait: they never block).
+ */
+static uint32_t ordered_next;    /* link thread only */
+static uint32_t ordered_serving; /* under ordered_lock */
+static K_MUTEX_DEFINE(ordered_lock);
+static K_CONDVAR_DEFINE(ordered_turn);
+
+static void ordered_wait_turn(uint32_t ticket)
+{
+	k_mutex_lock(&ordered_lock, K_FOREVER);
+	while (ordered_serving != ticket) {
+		(void)k_condvar_wait(&ordered_turn, &ordered_lock, K_FOREVER);
+	}
+	k_mutex_unlock(&ordered_lock);
+}
+
+static void ordered_done(void)
+{
+	k_mutex_lock(&ordered_lock, K_FOREVER);
+	ordered_serving++;
+	k_condvar_broadcast(&ordered_turn);
+	k_mutex_unlock(&ordered_lock);
+}
+
 /* An in-order DATA payload (link thread): decode the header and hand it to a worker. */
 static bool link_deliver(void *ctx, const uint8_t *payload, size_t len)
 {
@@ -437,6 +463,9 @@ static bool link_deliver(void *ctx, const uint8_t *payload, size_t len)
 	req->epoch = (uint32_t)atomic_get(&epoch);
 	req->answered = false;
 	req->flags = d->flags;
+	if (d->flags & NB_OP_ORDERED) {
+		req->ticket = ordered_next++; /* the link thread alone hands tickets out */
+	}
 	k_fifo_put(&req_fifo, req);
 	return true;
 }
@@ -533,7 +562,13 @@ static void worker_main(void *a, void *b, void *c)
 		struct nb_req *req = k_fifo_get(&req_fifo, K_FOREVER);
 		const struct nb_op_desc *d = find_op(req->msg.op);
 
+		if (req->flags & NB_OP_ORDERED) {
+			ordered_wait_turn(req->ticket);
+		}
 		d->handler(req);
+		if (req->flags & NB_OP_ORDERED) {
+			ordered_done();
+		}
 		if (!req->answered) {
 			LOG_ERR("op %s did not answer request %u", d->name, req->msg.id);
 			(void)nb_reply_err(req, EIO, "handler did not answer", 0);

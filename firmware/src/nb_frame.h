@@ -31,6 +31,9 @@ enum nb_frame_type {
 	NB_FT_RST_ACK = 0x4,
 };
 
+/* seq of an ACK that asks the sender to go back now (PROTOCOL.md §1.2); a plain ACK has seq 0. */
+#define NB_ACK_GAP 1
+
 /* Why a run is not a frame; names match the "error" field of proto/vectors/frames.json. */
 enum nb_frame_err {
 	NB_FRAME_OK = 0,

@@ -34,6 +34,7 @@ struct nb_req {
 	bool answered;
 	uint8_t flags;     /* of its op */
 	uint16_t len;
+	uint32_t ticket;   /* NB_OP_ORDERED: its place in arrival order */
 	uint8_t data[CONFIG_NETBRIDGE_MTU];
 };
 
@@ -41,6 +42,11 @@ typedef void (*nb_op_handler_t)(struct nb_req *req);
 
 /* Handler flag: may block for long (sockets). Such requests never occupy the last free worker. */
 #define NB_OP_MAY_BLOCK BIT(0)
+/*
+ * Handler flag: never blocks, and requests of such ops run one at a time in arrival order (so the
+ * host may pipeline them, e.g. stream writes); they take no blocking slot.
+ */
+#define NB_OP_ORDERED BIT(1)
 
 struct nb_op_desc {
 	uint8_t op;

@@ -23,8 +23,12 @@ static void send_frame(struct nb_link *link, uint8_t type, uint8_t seq, const ui
 	}
 	link->ops->write(link->ctx, link->tx_wire->data, link->tx_wire->len);
 	link->stats.frames_out++;
-	if (type == NB_FT_DATA || type == NB_FT_ACK) {
+	/* DATA carries the ack but not the go-back request: that one needs an ACK of its own. */
+	if (type == NB_FT_ACK || (type == NB_FT_DATA && !link->ack_gap)) {
 		link->ack_pending = false;
+	}
+	if (type == NB_FT_ACK) {
+		link->ack_gap = false;
 	}
 }
 
@@ -58,6 +62,9 @@ static void reset_state(struct nb_link *link)
 	link->ring_head = 0;
 	link->rx_expected = 0;
 	link->ack_pending = false;
+	link->ack_gap = false;
+	link->refused = false;
+	link->fast_base = -1;
 	link->rto_deadline = 0;
 	link->probe_at = 0;
 	link->retries = 0;
@@ -80,6 +87,7 @@ void nb_link_init(struct nb_link *link, const struct nb_link_config *cfg,
 	link->tx_raw = tx_raw;
 	link->tx_wire = tx_wire;
 	link->peer_win = 1;
+	link->fast_base = -1;
 	link->rto_ms = cfg->rto_initial_ms;
 	link->stats.last_err = NB_FRAME_OK;
 }
@@ -134,6 +142,7 @@ static void process_ack(struct nb_link *link, uint8_t ack, int64_t now)
 	}
 	link->inflight_n -= n;
 	link->tx_base = ack;
+	link->fast_base = -1;
 	link->retries = 0;
 	if (sample >= 0) {
 		rtt_sample(link, sample);
@@ -142,6 +151,8 @@ static void process_ack(struct nb_link *link, uint8_t ack, int64_t now)
 }
 
 /* ---------------------------------------------------------------- receive */
+
+static void retransmit_all(struct nb_link *link, int64_t now);
 
 static void on_frame(struct nb_link *link, const struct nb_frame_hdr *hdr, const uint8_t *payload,
 		     size_t len, int64_t now)
@@ -197,6 +208,15 @@ static void on_frame(struct nb_link *link, const struct nb_frame_hdr *hdr, const
 	if (hdr->win == 0) {
 		link->retries = 0; /* a peer that answers with a closed window is alive: keep probing */
 	}
+	if (hdr->type == NB_FT_ACK && hdr->seq == NB_ACK_GAP && link->inflight_n > 0 &&
+	    link->fast_base != link->tx_base) {
+		/* The peer dropped a frame and everything after it: go back now, once per base,
+		 * rather than at the timeout. A plain re-ack of a duplicate (seq 0) never does this. */
+		link->fast_base = link->tx_base;
+		retransmit_all(link, now);
+		link->rto_deadline = now + link->rto_ms;
+		return;
+	}
 	if (hdr->type != NB_FT_DATA) {
 		return;
 	}
@@ -208,9 +228,12 @@ static void on_frame(struct nb_link *link, const struct nb_frame_hdr *hdr, const
 			link->rx_expected++;
 		} else {
 			link->stats.rx_no_room++;
+			link->refused = true;
 		}
 	} else if (behind <= NB_DUP_RANGE) {
 		link->stats.duplicates++;
+	} else {
+		link->ack_gap = true; /* from the future: the frame we expect was lost */
 	}
 	/* In order, duplicate (its ack was lost) or from the future (go-back-N): ack at once. */
 	link->ack_pending = true;
@@ -361,7 +384,7 @@ int64_t nb_link_service(struct nb_link *link, int64_t now)
 	}
 
 	if (link->ack_pending) {
-		send_frame(link, NB_FT_ACK, 0, NULL, 0);
+		send_frame(link, NB_FT_ACK, link->ack_gap ? NB_ACK_GAP : 0, NULL, 0);
 	}
 
 	if (link->rto_deadline != 0) {

@@ -111,6 +111,9 @@ struct nb_link {
 	int64_t rx_now; /* the caller's clock during nb_link_rx (the splitter calls back) */
 	uint8_t rx_expected;
 	bool ack_pending;
+	bool ack_gap;  /* the next ACK asks the peer to go back (seq 1): we dropped a frame */
+	bool refused;  /* an in-order frame found no room: go back once there is room again */
+	int16_t fast_base; /* tx_base at the last go-back on a gap ACK, -1: none since progress */
 
 	struct nb_link_stats stats;
 };
@@ -140,6 +143,10 @@ static inline void nb_link_window_update(struct nb_link *link)
 {
 	if (link->synced) {
 		link->ack_pending = true;
+		if (link->refused) {
+			link->refused = false;
+			link->ack_gap = true; /* the refused frame must come again, and what followed it */
+		}
 	}
 }
 

@@ -332,23 +332,31 @@ bool nb_enc_list_end(struct nb_enc *e)
 /* ---------------------------------------------------------------- errno names */
 
 struct errno_name {
-	int num;
+	int num;    /* this build's value */
+	int zephyr; /* Zephyr's value, the one on the wire */
 	const char *name;
 };
 
-#define E(x) {x, #x}
+/*
+ * Zephyr's numbers are written out: a firmware built on another libc (native_sim on the host's)
+ * has other values for the same names, and the wire always carries Zephyr's (PROTOCOL.md §2.2).
+ */
+#define E(x, z) {x, z, #x}
 static const struct errno_name errno_names[] = {
-	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG), E(ENOEXEC),
-	E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST),
-	E(EXDEV), E(ENODEV), E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY),
-	E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE), E(EDOM), E(ERANGE),
-	E(ENOMSG), E(EDEADLK), E(ENOLCK), E(ENODATA), E(ETIME), E(EPROTO), E(EBADMSG), E(ENOSYS),
-	E(ENOTEMPTY), E(ENAMETOOLONG), E(ELOOP), E(EOPNOTSUPP), E(ECONNRESET), E(ENOBUFS),
-	E(EAFNOSUPPORT), E(EPROTOTYPE), E(ENOTSOCK), E(ENOPROTOOPT), E(ESHUTDOWN),
-	E(ECONNREFUSED), E(EADDRINUSE), E(ECONNABORTED), E(ENETUNREACH), E(ENETDOWN),
-	E(ETIMEDOUT), E(EHOSTDOWN), E(EHOSTUNREACH), E(EINPROGRESS), E(EALREADY),
-	E(EDESTADDRREQ), E(EMSGSIZE), E(EPROTONOSUPPORT), E(EADDRNOTAVAIL), E(ENETRESET),
-	E(EISCONN), E(ENOTCONN), E(ENOTSUP), E(EILSEQ), E(EOVERFLOW), E(ECANCELED),
+	E(EPERM, 1), E(ENOENT, 2), E(ESRCH, 3), E(EINTR, 4), E(EIO, 5), E(ENXIO, 6), E(E2BIG, 7),
+	E(ENOEXEC, 8), E(EBADF, 9), E(ECHILD, 10), E(EAGAIN, 11), E(ENOMEM, 12), E(EACCES, 13),
+	E(EFAULT, 14), E(EBUSY, 16), E(EEXIST, 17), E(EXDEV, 18), E(ENODEV, 19), E(ENOTDIR, 20),
+	E(EISDIR, 21), E(EINVAL, 22), E(ENFILE, 23), E(EMFILE, 24), E(ENOTTY, 25), E(EFBIG, 27),
+	E(ENOSPC, 28), E(ESPIPE, 29), E(EROFS, 30), E(EMLINK, 31), E(EPIPE, 32), E(EDOM, 33),
+	E(ERANGE, 34), E(ENOMSG, 35), E(EDEADLK, 45), E(ENOLCK, 46), E(ENODATA, 61), E(ETIME, 62),
+	E(EPROTO, 71), E(EBADMSG, 77), E(ENOSYS, 88), E(ENOTEMPTY, 90), E(ENAMETOOLONG, 91), E(ELOOP, 92),
+	E(EOPNOTSUPP, 95), E(ECONNRESET, 104), E(ENOBUFS, 105), E(EAFNOSUPPORT, 106), E(EPROTOTYPE, 107),
+	E(ENOTSOCK, 108), E(ENOPROTOOPT, 109), E(ESHUTDOWN, 110), E(ECONNREFUSED, 111),
+	E(EADDRINUSE, 112), E(ECONNABORTED, 113), E(ENETUNREACH, 114), E(ENETDOWN, 115),
+	E(ETIMEDOUT, 116), E(EHOSTDOWN, 117), E(EHOSTUNREACH, 118), E(EINPROGRESS, 119), E(EALREADY, 120),
+	E(EDESTADDRREQ, 121), E(EMSGSIZE, 122), E(EPROTONOSUPPORT, 123), E(EADDRNOTAVAIL, 125),
+	E(ENETRESET, 126), E(EISCONN, 127), E(ENOTCONN, 128), E(ENOTSUP, 134), E(EILSEQ, 138),
+	E(EOVERFLOW, 139), E(ECANCELED, 140),
 };
 #undef E
 
@@ -362,6 +370,18 @@ const char *nb_errno_name(int err)
 	return "E?";
 }
 
+int nb_errno_wire(int err)
+{
+	int sign = err < 0 ? -1 : 1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++) {
+		if (errno_names[i].num == err * sign) {
+			return errno_names[i].zephyr * sign;
+		}
+	}
+	return err;
+}
+
 /* ---------------------------------------------------------------- board messages */
 
 int nb_msg_encode_err_body(uint8_t *buf, size_t cap, uint32_t op, uint32_t id,
@@ -369,7 +389,7 @@ int nb_msg_encode_err_body(uint8_t *buf, size_t cap, uint32_t op, uint32_t id,
 {
 	struct nb_enc e;
 	bool ok = nb_enc_begin(&e, buf, cap, NB_KIND_ERR, op, id) &&
-		  nb_enc_int(&e, 1, err->errnum) &&
+		  nb_enc_int(&e, 1, nb_errno_wire(err->errnum)) &&
 		  nb_enc_tstr(&e, 2, err->name != NULL ? err->name : nb_errno_name(err->errnum));
 
 	/* An extack that does not fit is cut rather than losing the error itself. */

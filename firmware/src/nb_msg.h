@@ -130,6 +130,9 @@ bool nb_enc_list_end(struct nb_enc *e);
 /* Zephyr errno name ("EINVAL"), "E?" for numbers without one. */
 const char *nb_errno_name(int err);
 
+/* Zephyr's number for this build's errno value (they differ on another libc); others unchanged. */
+int nb_errno_wire(int err);
+
 /* An ERR body: {1: errno, 2: name, ?3: extack, ?4: field, ?5: getaddrinfo error}. */
 struct nb_err {
 	int errnum;         /* positive Zephyr errno, or 0 with has_gai */

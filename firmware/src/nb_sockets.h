@@ -39,6 +39,7 @@ struct nb_sock {
 	bool accept_told;   /* listener: "acceptable" sent, not again before the next ACCEPT */
 	uint32_t credit;    /* bytes the host can still take */
 	uint32_t need;      /* datagram sockets: credit the waiting datagram needs */
+	uint32_t write_off; /* bytes SOCK_WRITE accepted (mod 2^32); only ordered handlers touch it */
 	/* SO_RCVTIMEO / SO_SNDTIMEO as set through SETSOCKOPT, in ms (-1: none, block forever) */
 	int32_t rcvtimeo_ms;
 	int32_t sndtimeo_ms;

@@ -103,6 +103,69 @@ static void handle_send(struct nb_req *req)
 }
 NB_OP_DEFINE(send, NB_OP_SEND, NB_OP_MAY_BLOCK, handle_send);
 
+/*
+ * SOCK_WRITE: a pipelined stream write. It is taken only at the socket's write offset (what
+ * SOCK_WRITE accepted so far, mod 2^32) and never blocks; ordered ops run in arrival order, so the
+ * host keeps several in flight and, after a short one, resumes from the offset in the answer (the
+ * later ones, no longer at the offset, take nothing).
+ */
+static void handle_sock_write(struct nb_req *req)
+{
+	static const struct nb_field fields[] = {
+		SOCK_FIELD,
+		{.key = 2, .type = NB_FIELD_BSTR, .required = true},
+		{.key = 3, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
+	};
+	struct nb_value v[ARRAY_SIZE(fields)];
+
+	if (nb_req_decode(req, fields, v, ARRAY_SIZE(fields)) != 0) {
+		return;
+	}
+	struct nb_sock *s = nb_sock_get((int)v[0].u);
+
+	if (s == NULL) {
+		(void)nb_sock_reply_badf(req);
+		return;
+	}
+	if (s->type != SOCK_STREAM) {
+		nb_sock_put(s);
+		(void)nb_reply_err(req, EINVAL, "SOCK_WRITE is for stream sockets", 1);
+		return;
+	}
+	size_t n = 0;
+	int err = 0;
+
+	if ((uint32_t)v[2].u == s->write_off && v[1].s.len > 0 && ready_now(s->fd, ZSOCK_POLLOUT)) {
+		ssize_t r = zsock_send(s->fd, v[1].s.ptr, v[1].s.len, ZSOCK_MSG_DONTWAIT);
+
+		if (r >= 0) {
+			n = (size_t)r;
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS &&
+			   errno != ENOMEM) {
+			err = errno; /* out of buffers is "full for now", like EAGAIN: 0 taken */
+		}
+	}
+	s->write_off += (uint32_t)n;
+	uint32_t off = s->write_off;
+
+	nb_sock_put(s);
+	if (err != 0) {
+		(void)nb_sock_reply_errno(req, err, "write");
+		return;
+	}
+	struct nb_out o;
+
+	if (nb_out_begin(&o, req, NB_KIND_RSP) != 0) {
+		return;
+	}
+	if (!nb_enc_uint(&o.enc, 1, n) || !nb_enc_uint(&o.enc, 2, off)) {
+		nb_out_abort(&o);
+		return;
+	}
+	(void)nb_out_send(&o);
+}
+NB_OP_DEFINE(sock_write, NB_OP_SOCK_WRITE, NB_OP_ORDERED, handle_sock_write);
+
 struct recv_result {
 	size_t got;
 	size_t full;   /* datagram's full length */

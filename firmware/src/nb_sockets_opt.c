@@ -502,6 +502,10 @@ static void handle_getsockopt(struct nb_req *req)
 	int rc = zsock_getsockopt(s->fd, level, name, &c, &optlen);
 	int err = errno;
 
+	if (rc == 0 && level == SOL_SOCKET && name == SO_ERROR && optlen >= sizeof(int)) {
+		c.i = nb_errno_wire(c.i); /* an errno value: Zephyr's number on the wire */
+	}
+
 	nb_sock_put(s);
 	if (rc != 0) {
 		(void)nb_sock_reply_errno(req, err, "getsockopt");

@@ -111,7 +111,7 @@ static bool fill_event(struct nb_enc *e, const void *arg)
 	const struct event_arg *a = arg;
 
 	return nb_enc_uint(e, 1, a->fd) && nb_enc_uint(e, 2, a->kind) &&
-	       (a->kind != NB_SOCK_EV_ERROR || nb_enc_int(e, 3, a->err));
+	       (a->kind != NB_SOCK_EV_ERROR || nb_enc_int(e, 3, nb_errno_wire(a->err)));
 }
 
 static void send_event(struct nb_sock *s, int kind, int err)

@@ -61,6 +61,7 @@ export const Op = {
   SOCK_STREAM: 0x34,
   SOCK_DATA: 0x35,
   SOCK_EVENT: 0x36,
+  SOCK_WRITE: 0x37,
   TLS_CRED_ADD: 0x38,
   TLS_CRED_GET: 0x39,
   TLS_CRED_DEL: 0x3a,

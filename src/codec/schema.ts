@@ -5,7 +5,7 @@
  */
 import { fromHex } from './fields.js';
 
-export const SCHEMA_HASH_HEX = '293033ad04513a17';
+export const SCHEMA_HASH_HEX = 'cbe4b43ed3d1a5b2';
 export const SCHEMA_HASH: Uint8Array = fromHex(SCHEMA_HASH_HEX);
 
 /** Protocol versions this host speaks (HELLO keys 1 and 2). */

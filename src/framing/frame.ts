@@ -19,6 +19,9 @@ export const FrameType = {
   RST_ACK: 0x4,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+/** `seq` of an ACK that asks the sender to go back now: the receiver dropped a frame (§1.2). */
+export const ACK_GAP = 1;
 export type FrameTypeName = keyof typeof FrameType;
 
 const typeNames = new Map<number, FrameTypeName>(Object.entries(FrameType).map(([n, v]) => [v, n as FrameTypeName]));
@@ -29,7 +32,7 @@ export function frameTypeName(t: number): string {
 
 export interface Frame {
   type: FrameType;
-  /** DATA: sequence number mod 256; other types: 0. */
+  /** DATA: sequence number mod 256; ACK: ACK_GAP to ask the sender to go back, else 0; others: 0. */
   seq: number;
   /** Next sequence number the sender expects (cumulative ack). */
   ack: number;

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { ClosedError, LinkDownError, LinkResetError, MessageTooLargeError, QueueFullError, TimeoutError } from '../errors.js';
 import { FrameDecoder } from '../framing/decoder.js';
-import { DEFAULT_MTU, type Frame, FrameType, encodeWire } from '../framing/frame.js';
+import { ACK_GAP, DEFAULT_MTU, type Frame, FrameType, encodeWire } from '../framing/frame.js';
 
 /** Time source and timers, injectable for tests. */
 export interface Clock {
@@ -430,11 +430,11 @@ export class Link extends EventEmitter {
       this.sendBase = frame.ack;
       this.fastRetransmitBase = -1;
       const newest = acked[acked.length - 1] as Outgoing;
-      if (newest.transmissions === 1) this.sampleRtt(this.clock.now() - newest.sentAt); // Karn
+      // Karn: only a frame sent once gives a sample, and a backed-off RTO stays until one does
+      // (RFC 6298 §5.7). Snapping back to the old SRTT instead retransmits every large frame on
+      // a slow line again, so no frame is ever sent once and the RTO never learns.
+      if (newest.transmissions === 1) this.sampleRtt(this.clock.now() - newest.sentAt);
       this.retries = 0;
-      if (this.srtt !== undefined) {
-        this.rto = Math.min(Math.max(this.srtt + Math.max(1, 4 * this.rttvar), this.rtoMin), this.rtoMax);
-      }
       for (const o of acked) o.resolve();
       if (this.inFlight.length === 0) {
         this.clock.clearTimeout(this.retransmitTimer);
@@ -444,9 +444,11 @@ export class Link extends EventEmitter {
       }
     } else if (wasPaused && frame.type === FrameType.ACK) {
       this.retries = 0; // a paused peer answering our probe is alive
-    } else if (frame.type === FrameType.ACK && this.inFlight.length > 0 && this.fastRetransmitBase !== this.sendBase) {
-      // An ACK that acknowledges nothing new while frames are out is the receiver asking us to go
-      // back (it saw a gap). Resend once per window base instead of waiting for the timer.
+    }
+    if (frame.type === FrameType.ACK && frame.seq === ACK_GAP && this.inFlight.length > 0 && this.fastRetransmitBase !== this.sendBase) {
+      // The receiver dropped a frame (a gap, or no room for it) and asks us to go back: resend
+      // once per window base instead of waiting for the timer. A plain ACK that re-acknowledges
+      // a duplicate (seq 0) never does this, or our own retransmissions would feed a storm.
       this.fastRetransmitBase = this.sendBase;
       for (const o of this.inFlight) this.transmit(o);
       this.c.retransmits += this.inFlight.length;
@@ -469,10 +471,11 @@ export class Link extends EventEmitter {
       return;
     }
     const behind = (this.expected - frame.seq) & 0xff;
-    if (behind >= 1 && behind <= DUPLICATE_SPAN) this.c.duplicates++;
+    const duplicate = behind >= 1 && behind <= DUPLICATE_SPAN;
+    if (duplicate) this.c.duplicates++;
     else this.c.outOfOrder++;
-    // Re-acknowledge: for a duplicate our ack was probably lost, for a gap it asks for go-back-N.
-    this.writeFrame(FrameType.ACK, 0, new Uint8Array(0));
+    // Re-acknowledge: for a duplicate our ack was probably lost; a gap asks for go-back-N.
+    this.writeFrame(FrameType.ACK, duplicate ? 0 : ACK_GAP, new Uint8Array(0));
   }
 
   // ---------------------------------------------------------------------------------- close

@@ -2,11 +2,12 @@
  * Node streams over board sockets: BoardSocket (a Duplex like net.Socket) and BoardServer (like
  * net.Server). Received data is pushed by the board (SOCK_STREAM push mode) within credit the
  * stream grants as its reader consumes, so a slow reader holds the board's TCP window closed
- * instead of buffering; writes go one SEND at a time, short writes resent, EAGAIN retried.
+ * instead of buffering; writes are pipelined SOCK_WRITEs at the socket's write offset, resumed
+ * from the board's offset after a short one (one SEND at a time on firmware without the op).
  */
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
-import { errnoName } from '../errno.js';
+import { errnoName, errnoNumber } from '../errno.js';
 import { BoardError, LinkResetError, NetbridgeError } from '../errors.js';
 import { Op, body } from '../codec/messages.js';
 import { type SockAddr, familyOf } from './addr.js';
@@ -46,10 +47,16 @@ export interface StreamCounters {
 const DEFAULT_HWM = 16 * 1024;
 /** How long a stream whose request died in a link reset waits for the session's verdict. */
 const RESET_VERDICT_MS = 15_000;
+/** A listener whose ACCEPT a link reset interrupted looks again this much later (the request waits for the reconnect). */
+const ACCEPT_RETRY_AFTER_RESET_MS = 1000;
 const EAGAIN_BACKOFF_MIN_MS = 5;
 const EAGAIN_BACKOFF_MAX_MS = 200;
 /** A write that makes no progress this long (send buffer full, no network buffers) fails. */
 const WRITE_STALL_MS = 60_000;
+/** Sessions whose board does not know SOCK_WRITE (older firmware): writes go one SEND at a time. */
+const boardsWithoutWriteOp = new WeakSet<object>();
+/** SOCK_WRITE requests one stream keeps in flight (fewer when the board's window is smaller). */
+const WRITE_PIPELINE = 4;
 /** Send errors that mean "not now": the board's send buffer or its network buffers are full. */
 const TRANSIENT_SEND_ERRORS = ['EAGAIN', 'ENOBUFS', 'ENOMEM'];
 
@@ -269,8 +276,108 @@ export class BoardSocket extends Duplex implements PushHandler {
     );
   }
 
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    // Small writes queued behind a busy line go out as full requests, not one request each.
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'latin1', cb);
+  }
+
+  /** Bytes the board took through SOCK_WRITE on this socket, mod 2^32 (its write offset). */
+  private writeOffset = 0;
+
   private async writeAll(chunk: Uint8Array): Promise<void> {
     await this.ready;
+    if (!boardsWithoutWriteOp.has(this.sockets.client)) {
+      try {
+        return await this.writePipelined(chunk);
+      } catch (err) {
+        if (!(err instanceof BoardError && err.op === Op.SOCK_WRITE && (isErrno(err, 'EOPNOTSUPP') || isErrno(err, 'ENOTSUP')) && !err.field)) throw err;
+        boardsWithoutWriteOp.add(this.sockets.client);
+      }
+    }
+    return this.writeBySend(chunk);
+  }
+
+  /**
+   * Writes with several SOCK_WRITE requests in flight (PROTOCOL.md §2.7): the board runs them in
+   * arrival order and takes each only at the socket's write offset, so the line never idles
+   * waiting for an answer, and after a short write the later ones take nothing and we resume from
+   * the offset the board answered.
+   */
+  private async writePipelined(chunk: Uint8Array): Promise<void> {
+    const limit = this.sockets.dataLimit();
+    // Keep a request slot of the board's free for everything else (other sockets, events).
+    const depth = Math.max(1, Math.min(WRITE_PIPELINE, this.sockets.client.info.window - 1));
+    const base = this.writeOffset;
+    let confirmed = 0; // bytes of chunk the board took
+    let issued = 0; // bytes of chunk handed out in requests since the last resync
+    let backoff = EAGAIN_BACKOFF_MIN_MS;
+    let lastProgress = performance.now();
+    const inflight: { at: number; len: number; answer: Promise<{ taken: number; offset: number }> }[] = [];
+    const settle = async () => {
+      for (const o of inflight.splice(0)) await o.answer.catch(() => {});
+    };
+    while (confirmed < chunk.length) {
+      if (this.destroyed || this.fd === undefined) {
+        await settle();
+        throw new ConnectionResetError('client-closed', 'socket destroyed while writing');
+      }
+      while (inflight.length < depth && issued < chunk.length) {
+        const len = Math.min(limit, chunk.length - issued);
+        const answer = this.writeRequest(this.fd, chunk.subarray(issued, issued + len), (base + issued) >>> 0);
+        answer.catch(() => {}); // awaited in order below
+        inflight.push({ at: issued, len, answer });
+        issued += len;
+      }
+      const head = inflight.shift() as (typeof inflight)[number];
+      let r: { taken: number; offset: number };
+      try {
+        r = await head.answer;
+      } catch (err) {
+        await settle();
+        throw err;
+      }
+      if (r.offset !== ((base + head.at + r.taken) >>> 0)) {
+        await settle();
+        throw new ConnectionResetError('link-down', `board write offset ${r.offset} out of step (expected ${(base + head.at + r.taken) >>> 0})`);
+      }
+      confirmed = head.at + r.taken;
+      this.writeOffset = r.offset;
+      this.bytesWritten += r.taken;
+      if (r.taken === head.len) {
+        backoff = EAGAIN_BACKOFF_MIN_MS;
+        lastProgress = performance.now();
+        continue;
+      }
+      // Short or nothing: what is still in flight is not at the offset and takes nothing.
+      await settle();
+      issued = confirmed;
+      if (r.taken > 0) {
+        this.sc.shortWrites++;
+        backoff = EAGAIN_BACKOFF_MIN_MS;
+        lastProgress = performance.now();
+        continue;
+      }
+      // The board's send buffer is full: the peer reads slowly. Wait, do not pile up requests.
+      if (performance.now() - lastProgress > WRITE_STALL_MS) {
+        throw new BoardError({ op: Op.SOCK_WRITE, errno: errnoNumber('EAGAIN') ?? 11, errnoName: 'EAGAIN', extack: `no byte taken for ${WRITE_STALL_MS} ms` });
+      }
+      this.sc.sendRetries++;
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, EAGAIN_BACKOFF_MAX_MS);
+    }
+  }
+
+  private async writeRequest(fd: number, data: Uint8Array, offset: number): Promise<{ taken: number; offset: number }> {
+    const rsp = await this.sockets.client.request(Op.SOCK_WRITE, body([[1, fd], [2, data], [3, offset]]));
+    const taken = rsp.get(1);
+    const at = rsp.get(2);
+    if (typeof taken !== 'number' || typeof at !== 'number' || taken > data.length) {
+      throw new ConnectionResetError('link-down', 'malformed SOCK_WRITE answer');
+    }
+    return { taken, offset: at };
+  }
+
+  private async writeBySend(chunk: Uint8Array): Promise<void> {
     let off = 0;
     let backoff = EAGAIN_BACKOFF_MIN_MS;
     let lastProgress = performance.now();
@@ -487,7 +594,14 @@ export class BoardServer extends EventEmitter implements PushHandler {
           }
         } while (this.drainAgain && this.listening);
       } catch (err) {
-        if (this.listening && !(err instanceof NetbridgeError && err.code === 'NB_CLOSED')) this.emit('error', err);
+        if (err instanceof LinkResetError) {
+          // The link reset under the ACCEPT: the session's verdict (reboot or not) comes through
+          // onReset. If the board kept its sockets the listener is still there: look again.
+          const retry = setTimeout(() => this.drainAccept(), ACCEPT_RETRY_AFTER_RESET_MS);
+          retry.unref();
+        } else if (this.listening && !(err instanceof NetbridgeError && err.code === 'NB_CLOSED')) {
+          this.emit('error', asResetError(err));
+        }
       } finally {
         this.draining = false;
       }

@@ -371,4 +371,74 @@ ZTEST(arq, test_rst_discards_old_frames_and_restarts_numbering)
 	zassert_true(B.in_order);
 }
 
+/* Syncs A and B on a clean line with nothing queued; returns the time reached. */
+static int64_t sync_pair(uint32_t seed)
+{
+	setup_pair(4, seed);
+	nb_link_start(&A.link, 0);
+	nb_link_start(&B.link, 0);
+	return run(2000, true);
+}
+
+/* Delivers what is on line l to side to at time t (both clocks moved there). */
+static void deliver_at(struct line *l, struct side *to, int64_t t)
+{
+	A.now = B.now = t;
+	line_deliver(l, to, t);
+}
+
+ZTEST(arq, test_gap_ack_makes_the_sender_go_back_at_once)
+{
+	int64_t t = sync_pair(7);
+
+	zassert_true(nb_link_synced(&A.link) && nb_link_synced(&B.link));
+	A.queued = 3;
+	A.now = B.now = ++t;
+	(void)nb_link_service(&A.link, t);
+	zassert_equal(ab.n, 3, "three DATA frames on the line");
+	/* The first is lost: B sees seq 1 and 2 from the future and answers with a gap ACK. */
+	memmove(&ab.q[0], &ab.q[1], 2 * sizeof(ab.q[0]));
+	ab.n = 2;
+	deliver_at(&ab, &B, t + LATENCY_MS);
+	zassert_equal(B.received, 0);
+	zassert_true(ba.n >= 1, "B acknowledged");
+	/* A goes back on the gap ACK, long before its retransmission timeout. */
+	uint32_t before = A.link.stats.retransmits;
+
+	deliver_at(&ba, &A, t + 2 * LATENCY_MS);
+	zassert_equal(A.link.stats.retransmits - before, 3, "went back %u frames",
+		      A.link.stats.retransmits - before);
+	zassert_true(t + 2 * LATENCY_MS < A.link.rto_deadline, "not the timer");
+	(void)run(A.now + 2000, true);
+	zassert_equal(B.received, 3);
+	zassert_true(B.in_order);
+}
+
+ZTEST(arq, test_reacking_a_duplicate_does_not_make_the_sender_go_back)
+{
+	int64_t t = sync_pair(8);
+
+	A.queued = 2;
+	A.now = B.now = ++t;
+	(void)nb_link_service(&A.link, t);
+	zassert_equal(ab.n, 2);
+	/* The line duplicates both frames: B delivers each once and re-acknowledges the copies. */
+	ab.q[2] = ab.q[0];
+	ab.q[3] = ab.q[1];
+	ab.n = 4;
+	deliver_at(&ab, &B, t + LATENCY_MS);
+	zassert_equal(B.received, 2);
+	zassert_equal(B.link.stats.duplicates, 2);
+	/* Meanwhile A sends two more; then B's acks arrive, the later ones acknowledging nothing new. */
+	A.queued = 4;
+	A.now = B.now = t + LATENCY_MS + 1;
+	(void)nb_link_service(&A.link, A.now);
+	deliver_at(&ba, &A, t + 2 * LATENCY_MS + 1);
+	zassert_equal(A.acked, 2);
+	zassert_equal(A.link.stats.retransmits, 0, "went back on a plain re-ack");
+	(void)run(A.now + 2000, true);
+	zassert_equal(B.received, 4);
+	zassert_true(B.in_order);
+}
+
 ZTEST_SUITE(arq, NULL, NULL, NULL, NULL, NULL);

@@ -682,3 +682,75 @@ ZTEST(sockets, test_poll_and_resolver)
 }
 
 ZTEST_SUITE(sockets, NULL, NULL, before, after, NULL);
+
+/* SOCK_WRITE: bytes taken (>= 0) and the write offset after, or -errno. */
+static int t_write(int fd, const void *data, size_t len, uint32_t offset, uint32_t *off_after)
+{
+	struct treq t;
+	struct tmsg a;
+	static const struct nb_field f[] = {
+		{.key = 1, .type = NB_FIELD_UINT, .required = true},
+		{.key = 2, .type = NB_FIELD_UINT, .required = true, .max = UINT32_MAX},
+	};
+	struct nb_value v[2];
+
+	treq_begin(&t, NB_OP_SOCK_WRITE);
+	nb_enc_uint(&t.enc, 1, fd);
+	nb_enc_bstr(&t.enc, 2, data, len);
+	nb_enc_uint(&t.enc, 3, offset);
+	treq_run(&t, &a);
+	if (a.msg.kind != NB_KIND_RSP) {
+		return result_of(&a);
+	}
+	body_get(&a, f, v, 2);
+	*off_after = (uint32_t)v[1].u;
+	return (int)v[0].u;
+}
+
+ZTEST(sockets, test_sock_write_takes_bytes_only_at_the_write_offset)
+{
+	int fds[2];
+	uint32_t off;
+	char buf[32];
+	static uint8_t big[100];
+
+	t_socketpair(fds);
+	zassert_equal(t_write(fds[0], "hello", 5, 0, &off), 5);
+	zassert_equal(off, 5);
+	/* A request behind the offset (it was already taken, or an earlier one came up short) and
+	 * one ahead of it take nothing, and the answer says where the stream stands. */
+	zassert_equal(t_write(fds[0], "hello", 5, 0, &off), 0);
+	zassert_equal(off, 5);
+	zassert_equal(t_write(fds[0], "!!", 2, 7, &off), 0);
+	zassert_equal(off, 5);
+	zassert_equal(t_write(fds[0], "world", 5, 5, &off), 5);
+	zassert_equal(off, 10);
+	zassert_equal(t_recv(fds[1], buf, sizeof(buf), ZSOCK_MSG_DONTWAIT, -1), 10);
+	zassert_mem_equal(buf, "helloworld", 10);
+
+	/* A full buffer takes what fits (a short write), then nothing, and never blocks. */
+	memset(big, 0x5a, sizeof(big));
+	int n, total = 0;
+
+	do {
+		n = t_write(fds[0], big, sizeof(big), off, &off);
+		zassert_true(n >= 0, "write failed %d", n);
+		total += n;
+		zassert_equal(off, 10 + (uint32_t)total);
+	} while (n == (int)sizeof(big) && total < 64 * 1024);
+	zassert_true(n < (int)sizeof(big), "the buffer never filled");
+	int64_t t0 = k_uptime_get();
+
+	zassert_equal(t_write(fds[0], big, sizeof(big), off, &off), 0);
+	zassert_true(k_uptime_get() - t0 < 50, "blocked");
+	zassert_equal(off, 10 + (uint32_t)total);
+
+	/* Datagram sockets have no stream offset. */
+	int u = t_socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+
+	zassert_true(u >= 0);
+	zassert_equal(t_write(u, "x", 1, 0, &off), -EINVAL);
+	zassert_equal(t_close(u), 0);
+	zassert_equal(t_close(fds[0]), 0);
+	zassert_equal(t_close(fds[1]), 0);
+}
