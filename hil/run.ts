@@ -3,10 +3,12 @@
  * real board, run the HIL suite (hil/tests) against its bridge UART with the target's facts in the
  * environment and a control channel for reset / link / console, then report.
  *
- *   npm run hil                                    all three emulated targets
+ *   npm run hil                                    the three emulated boards and the two variants
  *   npm run hil -- --target mps2/an385 --target native_sim
+ *   npm run hil -- --target mps2/an385+shared-console   bridge on the console UART (hil/lib/targets.ts)
+ *   npm run hil -- --target native_sim+asan        ASan + UBSan; a sanitizer report fails the target
  *   npm run hil -- --port /dev/ttyACM0 [--console /dev/ttyACM1] [--baud 115200]
- *   npm run hil -- --target native_sim --overlay firmware/app/overlay-asan.conf
+ *   npm run hil -- --target native_sim --overlay firmware/app/overlay-tls.conf
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -17,7 +19,9 @@ import { Command } from 'commander';
 import { attachBoard, bootBuild, type Target } from './lib/boot.js';
 import { buildFirmware, formatFootprint, readDotConfig, type BuildResult, type Footprint } from './lib/build.js';
 import { ENV, startControlServer, type ExpectedFacts } from './lib/control.js';
-import { emulatedTargets, findZephyr, repoRoot, zephyrBaseCandidate } from './lib/workspace.js';
+import { SanitizerScanner } from './lib/sanitizer.js';
+import { defaultHilTargets, parseHilTarget, suiteArgsFor, variants, type HilTargetSpec } from './lib/targets.js';
+import { findZephyr, repoRoot, zephyrBaseCandidate } from './lib/workspace.js';
 
 interface TargetReport {
   target: string;
@@ -29,6 +33,8 @@ interface TargetReport {
   error: string | null;
   footprint: Footprint | null;
   seconds: { build: number; boot: number; tests: number };
+  /** Sanitizer reports zephyr.exe printed on stderr (native_sim); any fails the target. */
+  sanitizer: { reports: number; summary: string; log: string } | null;
 }
 
 const workDir = path.join(repoRoot, 'hil', '.work');
@@ -146,7 +152,7 @@ async function runSuite(
   return { passed, failed: code !== 0 && failed === 0 ? 1 : failed, skipped, code };
 }
 
-async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): Promise<TargetReport> {
+async function testTarget(spec: string, opts: CliOptions, userArgs: string[]): Promise<TargetReport> {
   const report: TargetReport = {
     target: spec,
     status: 'error',
@@ -156,8 +162,18 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
     error: null,
     footprint: null,
     seconds: { build: 0, boot: 0, tests: 0 },
+    sanitizer: null,
   };
   const isPort = spec.startsWith('port:');
+  const hilTarget: HilTargetSpec | null = isPort ? null : parseHilTarget(spec);
+  const variant = hilTarget?.variant ?? null;
+  const { args: suiteArgs, files } = suiteArgsFor(variant, userArgs);
+  if (files && files.length === 0) {
+    log(`[hil ${spec}] none of the test files asked for is in this variant's suite (${variant?.suite?.join(', ')}): nothing to run`);
+    return { ...report, status: 'passed' };
+  }
+  // Every native_sim run is scanned: a plain build prints no sanitizer report, so a hit is real.
+  const scanner = hilTarget?.board === 'native_sim' ? new SanitizerScanner() : null;
   const slug = isPort ? `port-${path.basename(spec.slice(5))}` : spec.replace(/[^\w.-]+/g, '_');
   let target: Target | null = null;
   let expect: ExpectedFacts | null = null;
@@ -169,18 +185,31 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
     } else {
       const ws = findZephyr();
       if (!ws) throw new Error(`no Zephyr workspace at ${zephyrBaseCandidate()}`);
-      const build = await buildFirmware(spec, {
+      const board = hilTarget?.board ?? spec;
+      const overlays = [...(variant?.overlays.map((o) => path.join(repoRoot, o)) ?? []), ...opts.overlay];
+      // build/<board>-<variant>[+<overlays>]: a variant's build never overwrites the plain one.
+      const dirName = [variant?.name, ...opts.overlay.map((o) => path.basename(o).replace(/\.\w+$/, ''))]
+        .filter((x): x is string => !!x)
+        .join('+');
+      const build = await buildFirmware(board, {
         log,
         sourceDir: path.resolve(opts.app),
-        ...(opts.overlay.length ? { overlays: opts.overlay } : {}),
+        ...(overlays.length ? { overlays } : {}),
+        ...(dirName ? { variant: dirName } : {}),
       });
       report.footprint = build.footprint;
       report.seconds.build = build.seconds;
       expect = expectedFacts(build, ws.version);
       t = Date.now();
-      forwards = spec.startsWith('native_sim') ? [] : await hostForwards();
+      forwards = board === 'native_sim' ? [] : await hostForwards();
       const hostfwd = forwards.map((f) => `${f.proto}:127.0.0.1:${f.hostPort}-:${f.boardPort}`);
-      target = await bootBuild(build, { log, workDir, hostfwd });
+      target = await bootBuild(build, {
+        log,
+        workDir,
+        hostfwd,
+        sharedConsole: variant?.sharedConsole ?? false,
+        ...(scanner ? { onStderr: (chunk: string) => scanner.push(chunk) } : {}),
+      });
     }
     report.seconds.boot = (Date.now() - t) / 1000;
     // Per runner process: two runs in one checkout must not answer each other's suites.
@@ -188,15 +217,18 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
     t = Date.now();
     try {
       const env: Record<string, string> = {
-        [ENV.target]: spec,
+        // Tests tell boards apart by name: a variant runs them as its board.
+        [ENV.target]: hilTarget?.board ?? spec,
         [ENV.bridge]: target.bridgePath,
         [ENV.baud]: String(opts.baud),
         [ENV.control]: control.path,
       };
       if (expect) env[ENV.expect] = JSON.stringify(expect);
+      if (variant) env[ENV.variant] = variant.name;
       if (forwards.length) env[HOSTFWD_ENV] = JSON.stringify(forwards);
       log(`[hil ${spec}] bridge ${target.bridgePath}; running the suite`);
-      if (process.env.NETBRIDGE_HIL_ALL !== '1') {
+      if (files) log(`[hil ${spec}] variant ${variant?.name}: ${files.map((f) => path.basename(f)).join(', ')}`);
+      if (process.env.NETBRIDGE_HIL_ALL !== '1' && !files) {
         log(`[hil ${spec}] NOTE: hil/tests/sockets.test.ts is not in the default tier yet (see hil/vitest.config.ts); NETBRIDGE_HIL_ALL=1 runs it`);
       }
       const res = await runSuite(target, env, slug, suiteArgs);
@@ -220,6 +252,21 @@ async function testTarget(spec: string, opts: CliOptions, suiteArgs: string[]): 
       await target.stop();
     }
   }
+  // After stop(): LeakSanitizer reports when zephyr.exe exits.
+  if (scanner) {
+    scanner.end();
+    if (scanner.count() > 0) {
+      const logFile = path.join(workDir, `sanitizer-${slug}.log`);
+      writeFileSync(logFile, `${scanner.findings().map((f) => f.text).join('\n\n')}\n`, 'latin1');
+      report.sanitizer = { reports: scanner.count(), summary: scanner.summary(), log: path.relative(repoRoot, logFile) };
+      report.failed += 1;
+      if (report.status === 'passed') report.status = 'failed';
+      log(`[hil ${spec}] SANITIZER: ${report.sanitizer.summary} (${report.sanitizer.log}); first report:`);
+      log(scanner.findings()[0]?.text ?? '');
+    } else {
+      report.sanitizer = { reports: 0, summary: 'none', log: '' };
+    }
+  }
   return report;
 }
 
@@ -236,22 +283,36 @@ async function main(): Promise<number> {
   const program = new Command()
     .name('npm run hil --')
     .description('Build, boot and test netbridge firmware on emulated targets or a real board')
-    .option('--target <target>', `mps2/an385 | qemu_cortex_m3 | native_sim | port:/dev/ttyX (repeatable)`, collect, [])
+    .option(
+      '--target <target>',
+      `mps2/an385 | qemu_cortex_m3 | native_sim | <board>+<variant> | port:/dev/ttyX (repeatable; default: ${defaultHilTargets.join(', ')})`,
+      collect,
+      [],
+    )
     .option('--port <device>', 'a real board on this serial device (same as --target port:<device>)', collect, [])
     .option('--console <device>', "a real board's console UART, for the console tests")
     .option('--app <dir>', 'application to build for the emulated targets', 'firmware/app')
     .option('--overlay <file>', 'extra Kconfig fragment (.conf) or devicetree overlay for the build (repeatable)', collect, [])
     .option('--baud <rate>', 'baud rate of a real board', (v) => Number(v), 115200)
     .argument('[vitest-args...]', 'passed to vitest after --, e.g. -t handshake')
+    .addHelpText(
+      'after',
+      `\nVariants (<board>+<variant>; build/<board>-<variant>):\n${Object.values(variants)
+        .map((v) => `  ${`${v.boards.join('|')}+${v.name}`.padEnd(28)} ${v.description}${v.suite ? `; runs ${v.suite.map((f) => path.basename(f, '.test.ts')).join(', ')}` : ''}`)
+        .join('\n')}\n`,
+    )
     .allowExcessArguments(false);
   program.parse(process.argv);
   const opts = program.opts<CliOptions>();
   const suiteArgs = program.args;
   const targets = [...opts.target, ...opts.port.map((p) => `port:${p}`)];
-  if (targets.length === 0) targets.push(...emulatedTargets);
+  if (targets.length === 0) targets.push(...defaultHilTargets);
   for (const t of targets) {
-    if (!t.startsWith('port:') && !(emulatedTargets as string[]).includes(t)) {
-      log(`unknown target "${t}" (known: ${emulatedTargets.join(', ')}, port:/dev/ttyX)`);
+    if (t.startsWith('port:')) continue;
+    try {
+      parseHilTarget(t);
+    } catch (err) {
+      log(`${(err as Error).message}, or port:/dev/ttyX`);
       return 2;
     }
   }
@@ -269,7 +330,8 @@ async function main(): Promise<number> {
     const fp = r.footprint ? `; ${formatFootprint(r.footprint)}` : '';
     const secs = `build ${r.seconds.build.toFixed(0)} s, boot ${r.seconds.boot.toFixed(1)} s, tests ${r.seconds.tests.toFixed(0)} s`;
     const what = r.error ? `ERROR ${r.error.split('\n')[0]}` : `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
-    return `  ${r.status.toUpperCase().padEnd(6)} ${r.target.padEnd(16)} ${what} (${secs}${fp})`;
+    const san = r.sanitizer ? `; sanitizer reports: ${r.sanitizer.reports ? `${r.sanitizer.summary} (${r.sanitizer.log})` : 0}` : '';
+    return `  ${r.status.toUpperCase().padEnd(6)} ${r.target.padEnd(26)} ${what} (${secs}${fp}${san})`;
   });
   const passed = reports.reduce((n, r) => n + r.passed, 0);
   // A target that could not be built or booted counts as one failure.

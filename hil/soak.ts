@@ -1,7 +1,8 @@
 /**
- * Soak: a bounded run that mixes event subscriptions, interface changes, socket streams and PINGs
- * through the fault proxy (byte errors, garbage, console text) with board resets at random moments,
- * then checks what docs/reliability.md promises:
+ * Soak: a bounded run that mixes event subscriptions, interface changes, socket streams (a board
+ * socketpair, and TCP through the board's network stack: a board client to a board server) and
+ * PINGs through the fault proxy (byte errors, garbage, console text) with board resets at random
+ * moments, then checks what docs/reliability.md promises:
  *   - every byte written on a socket arrives once and in order (SHA-256), or the stream ends typed;
  *   - every call returns or fails with a typed error within its timeout;
  *   - the network monitor's view equals the board's dump at the end;
@@ -10,6 +11,8 @@
  *   npm run soak                                   3 minutes on native_sim (CI: --minutes 2)
  *   npm run soak -- --target mps2/an385 --minutes 30 --reboots 6
  *   npm run soak -- --port /dev/ttyACM0 --minutes 60  (a real board; resets through REBOOT)
+ *   npm run soak -- --tcp on                       fail when the board's TCP loopback carries no data
+ *                                                  (default auto: TCP streams run when a probe passes)
  * Writes hil/.work/soak-report.json; exit status 0 when every check holds.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,12 +35,16 @@ import {
   CHURN_EVENTS,
   type ChurnStats,
   type StreamStats,
+  type TcpEndpoint,
   call,
   checkedPing,
   ifaceChurn,
   ifaceCleanup,
+  newStreamStats,
   newVerdicts,
+  probeTcp,
   socketStream,
+  tcpStream,
 } from './lib/fault-workloads.js';
 import { repoRoot } from './lib/workspace.js';
 
@@ -49,7 +56,29 @@ interface Options {
   seed: number;
   byteErrorRate: number;
   reboots: number;
+  tcp: 'auto' | 'on' | 'off';
   report: string;
+}
+
+/** Board ports the TCP streams cycle through (a closed connection holds its port in TIME_WAIT). */
+const TCP_BASE_PORT = 6100;
+const TCP_PORTS = 16;
+
+/**
+ * The address a board TCP client reaches a board server on: 127.0.0.1 with a loopback interface
+ * (native_sim), else the board's own IPv4 address (QEMU: once DHCP has given one).
+ */
+async function boardSelfAddress(nm: NetMgmt, waitMs: number): Promise<string | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const ifaces = await nm.ifaceDump(undefined, { timeout: 8000 }).catch(() => [] as NetInterface[]);
+    const v4 = ifaces.flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address));
+    if (v4.includes('127.0.0.1')) return '127.0.0.1';
+    const own = v4.find((a) => !a.startsWith('127.') && !a.startsWith('192.0.2.'));
+    if (own) return own;
+    if (Date.now() > deadline) return null;
+    await sleep(500);
+  }
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -96,10 +125,15 @@ async function main(): Promise<number> {
     .option('--seed <n>', 'fault PRNG seed', (x) => Number(x), Date.now() % 1_000_000)
     .option('--byte-error-rate <p>', 'corrupted bytes per byte, both directions', (x) => Number(x), 1e-4)
     .option('--reboots <n>', 'board resets at random moments (in the first two thirds)', (x) => Number(x), 2)
+    .option('--tcp <mode>', "TCP streams through the board's stack: auto (when a probe passes) | on (required) | off", 'auto')
     .option('--report <file>', 'JSON report', path.join(repoRoot, 'hil', '.work', 'soak-report.json'))
     .allowExcessArguments(false);
   program.parse(process.argv);
   const o = program.opts<Options>();
+  if (!['auto', 'on', 'off'].includes(o.tcp)) {
+    log(`--tcp must be auto, on or off (not ${o.tcp})`);
+    return 2;
+  }
   const durationMs = o.minutes * 60_000;
   const workDir = path.join(repoRoot, 'hil', '.work');
   mkdirSync(workDir, { recursive: true });
@@ -126,6 +160,22 @@ async function main(): Promise<number> {
     await nm.addEventCallback(nm.initEventCallback(() => void eventsSeen++, CHURN_EVENTS));
     const ifindex = monitor.interfaces()[0]?.index;
     if (ifindex === undefined) throw new Error('the board reports no interface');
+
+    // TCP through the board's stack, probed on the clean line before the faults start.
+    let tcp: TcpEndpoint | null = null;
+    let tcpStatus = 'off (--tcp off)';
+    if (o.tcp !== 'off') {
+      const address = c.info.features.includes('sockets') ? await boardSelfAddress(nm, 20_000) : null;
+      const endpoint = address ? { address, basePort: TCP_BASE_PORT, ports: TCP_PORTS } : null;
+      const why = !c.info.features.includes('sockets')
+        ? 'the board has no sockets'
+        : !endpoint
+          ? 'the board has no IPv4 address'
+          : await probeTcp(c, endpoint);
+      tcp = why === null ? endpoint : null;
+      tcpStatus = why === null ? `on, board client to board server over ${address}` : `not run: the probe failed (${why})`;
+    }
+    log(`[soak] TCP streams: ${tcpStatus}`);
 
     const v = newVerdicts();
     const memStart = hostMemory();
@@ -159,7 +209,8 @@ async function main(): Promise<number> {
         (err: unknown) => v.violations.push(`reset ${i} failed: ${String(err)}`),
       );
     });
-    const streams: StreamStats = { streams: 0, intact: 0, endedTyped: 0, bytesConfirmed: 0, bytesReceived: 0, openFailures: 0 };
+    const streams: StreamStats = newStreamStats();
+    const tcpStreams: StreamStats = newStreamStats();
     const churn: ChurnStats = { added: 0, deleted: 0, eventsSeen: 0 };
     let pings = 0;
     let pingsOk = 0;
@@ -169,6 +220,10 @@ async function main(): Promise<number> {
     await Promise.all([
       (async () => {
         for (let seed = 1; !stop(); seed++) await socketStream(c, v, streams, 16 * 1024, seed, stop);
+      })(),
+      (async () => {
+        if (!tcp) return;
+        for (let seed = 1; !stop(); seed++) await tcpStream(c, v, tcpStreams, tcp, 16 * 1024, seed, stop);
       })(),
       (async () => {
         for (let round = 0; !stop(); round++) {
@@ -204,7 +259,8 @@ async function main(): Promise<number> {
       lastDump = comparable(monitor.filter(dump));
       viewMatches = JSON.stringify(lastView) === JSON.stringify(lastDump);
     }
-    await sleep(500);
+    // Closed TCP connections leave TIME_WAIT (Zephyr: 1.5 s) before the board is idle again.
+    await sleep(tcp ? 2500 : 500);
     const boardEnd = await c.stats({ timeout: 10_000 });
     const memEnd = hostMemory();
     const counters = c.counters();
@@ -214,6 +270,15 @@ async function main(): Promise<number> {
       [`at least ${o.reboots} resets seen as reboots`]: counters.reboots >= o.reboots,
       'monitor view equals the board dump': viewMatches,
       'socket streams ran and each ended intact or typed': streams.streams > 0 && streams.intact + streams.endedTyped === streams.streams,
+      ...(tcp
+        ? {
+            'TCP streams ran, each intact or ended typed, most intact':
+              tcpStreams.streams > 0 &&
+              tcpStreams.intact + tcpStreams.endedTyped === tcpStreams.streams &&
+              tcpStreams.intact > tcpStreams.endedTyped,
+          }
+        : {}),
+      ...(o.tcp === 'on' ? { 'TCP through the board stack available (--tcp on)': tcp !== null } : {}),
       'events arrived': eventsSeen > 0,
       'host heap flat (< 32 MB growth after GC)': memEnd.heapMb - memStart.heapMb < 32,
       // Idle at the start and idle at the end (streams closed, addresses removed): the same heap.
@@ -233,6 +298,7 @@ async function main(): Promise<number> {
       typedFailures: v.typed,
       lateCalls: v.lateCalls,
       streams,
+      tcp: { status: tcpStatus, streams: tcpStreams },
       churn,
       pings: { sent: pings, ok: pingsOk },
       resetsAtMs: rebootTimes,
@@ -244,7 +310,8 @@ async function main(): Promise<number> {
     writeFileSync(o.report, `${JSON.stringify(report, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x), 2)}\n`);
     log(formatFaultReport(proxy.report()));
     log(`[soak] calls ${v.calls}, typed failures ${JSON.stringify(v.typed)}, late ${v.lateCalls}`);
-    log(`[soak] streams ${JSON.stringify(streams)}; churn ${JSON.stringify(churn)}; pings ${pingsOk}/${pings}`);
+    log(`[soak] socketpair streams ${JSON.stringify(streams)}; churn ${JSON.stringify(churn)}; pings ${pingsOk}/${pings}`);
+    log(`[soak] TCP streams (${tcpStatus}): ${JSON.stringify(tcpStreams)}`);
     log(`[soak] end: host RSS ${memEnd.rssMb} MB, heap ${memEnd.heapMb} MB; board ${JSON.stringify(boardFigures(boardEnd))}`);
     for (const [name, ok] of Object.entries(checks)) log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}`);
     for (const what of v.violations.slice(0, 10)) log(`  violation: ${what}`);

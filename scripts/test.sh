@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run (npm test): the unit tier, then, when a Zephyr workspace is present, the firmware
-# tier (ztest on native_sim) and the HIL tier on the three emulated targets.
+# tier (ztest on native_sim) and the HIL tier on the three emulated targets and two variants (shared
+# console, ASan/UBSan: a sanitizer report fails it).
 # Ends with "N passed, N failed" summed over the tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +42,7 @@ if [[ -f $zephyr_base/VERSION ]]; then
   if ((fw_status != 0 && fw_failed == 0)); then fw_failed=1; fi
   echo "firmware tier: $fw_passed passed, $fw_failed failed ($((SECONDS - fw_started)) s)"
 
-  echo "=== HIL tier (mps2/an385, qemu_cortex_m3, native_sim) ==="
+  echo "=== HIL tier (mps2/an385, qemu_cortex_m3, native_sim, mps2/an385+shared-console, native_sim+asan) ==="
   hil_started=$SECONDS
   rm -f hil/.work/report.json
   npm run --silent hil

@@ -42,6 +42,8 @@ export interface Target {
   /** external: the runner resets the board (QEMU system_reset, process restart); protocol: send REBOOT. */
   resetKind: ResetKind;
   canSetLink: boolean;
+  /** The bridge is the console UART (shared-console build): log text travels between its frames. */
+  sharedConsole?: boolean;
   reset(): Promise<void>;
   setLink(up: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -289,21 +291,29 @@ export interface BootOptions {
   log?: (line: string) => void;
   /** How long to wait for the emulator to expose the bridge UART. */
   readyMs?: number;
+  /** The build puts the bridge on the console UART: QEMU's first UART is the bridge's pty. */
+  sharedConsole?: boolean;
+  /** Every chunk zephyr.exe writes on stderr (sanitizer reports), across restarts. */
+  onStderr?: (chunk: string) => void;
 }
 
-/** QEMU command line; the console UART (serial0) on a chardev socket, the bridge (serial1) on a pty. */
-export function qemuArgs(board: string, elf: string, monitorSock: string, consoleSock: string, hostfwd: string[] = []): string[] {
+/**
+ * QEMU command line; the console UART (serial0) on a chardev socket, the bridge (serial1) on a pty.
+ * With a shared console (consoleSock null) serial0 is the bridge's pty and serial1 is unused.
+ */
+export function qemuArgs(board: string, elf: string, monitorSock: string, consoleSock: string | null, hostfwd: string[] = []): string[] {
   const m = qemuMachines[board];
   if (!m) throw new BootError('NB_HIL_UNSUPPORTED', `no QEMU machine for ${board}`);
   const netdev = ['user', 'id=net0', ...hostfwd.map((f) => `hostfwd=${f}`)].join(',');
+  const serials = consoleSock
+    ? ['-chardev', `socket,id=con,path=${consoleSock}`, '-serial', 'chardev:con', '-serial', 'pty']
+    : ['-serial', 'pty', '-serial', 'null'];
   return [
     '-machine', m.machine,
     '-cpu', 'cortex-m3',
     '-nographic', '-vga', 'none',
     '-monitor', `unix:${monitorSock},server,nowait`,
-    '-chardev', `socket,id=con,path=${consoleSock}`,
-    '-serial', 'chardev:con',
-    '-serial', 'pty',
+    ...serials,
     '-netdev', netdev,
     '-net', `nic,netdev=net0,model=${m.nicModel}`,
     '-kernel', elf,
@@ -319,22 +329,24 @@ async function bootQemu(build: BuildResult, opts: BootOptions): Promise<Target> 
   const monitorSock = path.join(sockDir, `${tag}-monitor.sock`);
   const consoleSock = path.join(sockDir, `${tag}-console.sock`);
   rmSync(monitorSock, { force: true });
-  const { server, console } = await consoleServer(consoleSock);
-  const args = qemuArgs(name, build.elf, monitorSock, consoleSock, opts.hostfwd);
+  const shared = opts.sharedConsole === true;
+  // A shared console has no line of its own: its text is on the bridge's pty, the suite's to read.
+  const consoleSide = shared ? null : await consoleServer(consoleSock);
+  const args = qemuArgs(name, build.elf, monitorSock, shared ? null : consoleSock, opts.hostfwd);
   opts.log?.(`[boot ${name}] qemu-system-arm ${args.join(' ')}`);
   const qemu = track(spawn('qemu-system-arm', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   let monitor: QemuMonitor | null = null;
   const stop = async () => {
     monitor?.close();
     await terminate(qemu);
-    server.close();
+    consoleSide?.server.close();
     rmSync(consoleSock, { force: true });
     rmSync(monitorSock, { force: true });
   };
   try {
     const m = await waitForLine(
       qemu,
-      /char device redirected to (\/dev\/pts\/\d+) \(label serial1\)/,
+      new RegExp(`char device redirected to (/dev/pts/\\d+) \\(label serial${shared ? 0 : 1}\\)`),
       opts.readyMs ?? 10_000,
       'qemu-system-arm',
     );
@@ -345,9 +357,10 @@ async function bootQemu(build: BuildResult, opts: BootOptions): Promise<Target> 
     return {
       name,
       bridgePath,
-      console,
+      console: consoleSide?.console ?? null,
       resetKind: 'external',
       canSetLink: true,
+      sharedConsole: shared,
       reset: async () => {
         await mon.command('system_reset');
       },
@@ -401,6 +414,8 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
     });
 
   let proc: ChildProcess | null = null;
+  // Resolves when the current zephyr.exe's output has been read to the end (after 'exit').
+  let drained: Promise<void> = Promise.resolve();
   const console = new ConsoleBuffer((text) => {
     if (!proc?.stdin?.writable) throw new BootError('NB_HIL_BOOT_FAILED', 'native_sim not running');
     proc.stdin.write(text);
@@ -413,11 +428,15 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
     opts.log?.(`[boot ${name}] ${path.relative(repoRoot, exe)} ${args.join(' ')}`);
     const child = track(spawn(exe, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     proc = child;
+    drained = new Promise((resolve) => child.once('close', () => resolve()));
     child.stdout!.setEncoding('latin1');
     child.stdout!.on('data', (d: string) => console.push(d));
     // Sanitizer reports (overlay-asan.conf) and host-side errors go to stderr: keep them in the log.
     child.stderr!.setEncoding('latin1');
-    child.stderr!.on('data', (d: string) => console.push(d));
+    child.stderr!.on('data', (d: string) => {
+      console.push(d);
+      opts.onStderr?.(d);
+    });
     child.stdin!.on('error', () => undefined);
     const m = await waitForLine(child, /uart_1 connected to pseudotty: (\/dev\/pts\/\d+)/, opts.readyMs ?? 10_000, 'zephyr.exe');
     relay.stdin!.write(`connect ${m[1]}\n`);
@@ -426,6 +445,8 @@ async function bootNativeSim(build: BuildResult, opts: BootOptions): Promise<Tar
   const stopBoard = async () => {
     if (proc) await terminate(proc);
     proc = null;
+    // What it printed while exiting (LeakSanitizer's report) arrives after 'exit': read it all.
+    await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     // the relay notices the vanished pty; drop its notice so the next reset waits for a fresh one
     await relayEvent('disconnected', 2000).catch(() => undefined);
   };

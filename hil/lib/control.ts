@@ -10,7 +10,10 @@ import type { Target } from './boot.js';
 
 /** Facts the runner passes to the suite in the environment. */
 export const ENV = {
+  /** The board ("native_sim", "mps2/an385", "port:/dev/ttyX"), also for a variant of it. */
   target: 'NETBRIDGE_HIL_TARGET',
+  /** The build variant ("shared-console", "asan"; see hil/lib/targets.ts), unset for a plain build. */
+  variant: 'NETBRIDGE_HIL_VARIANT',
   bridge: 'NETBRIDGE_HIL_BRIDGE',
   baud: 'NETBRIDGE_HIL_BAUD',
   control: 'NETBRIDGE_HIL_CONTROL',
@@ -246,6 +249,7 @@ export class ControlClient {
 
 export interface HilEnv {
   target: string;
+  variant: string | null;
   bridgePath: string;
   baudRate: number;
   expect: ExpectedFacts | null;
@@ -263,6 +267,7 @@ export function hilEnv(env: NodeJS.ProcessEnv = process.env): HilEnv {
   const expect = env[ENV.expect];
   return {
     target: env[ENV.target] ?? bridgePath,
+    variant: env[ENV.variant] || null,
     bridgePath,
     baudRate: Number(env[ENV.baud] ?? 115200),
     expect: expect ? (JSON.parse(expect) as ExpectedFacts) : null,

@@ -1,6 +1,7 @@
 /**
  * Workloads the soak runs side by side through the fault proxy, each keeping its own verdicts:
- * socket streams checked by SHA-256, interface changes with an event subscription, and PINGs.
+ * socket streams checked by SHA-256 (on a board socketpair, and over TCP through the board's
+ * network stack), interface changes with an event subscription, and PINGs.
  * A workload never throws on a typed NetbridgeError (that is an allowed outcome, counted); any
  * other error, a wrong byte or a late call is a violation, recorded with what happened.
  */
@@ -78,10 +79,13 @@ export interface StreamStats {
 
 const CALL_MS = 8000;
 
+export function newStreamStats(): StreamStats {
+  return { streams: 0, intact: 0, endedTyped: 0, bytesConfirmed: 0, bytesReceived: 0, openFailures: 0 };
+}
+
 /**
  * One stream on a board socketpair (AF_UNIX, SOCK_STREAM): write deterministic chunks on one end,
- * read them on the other, up to streamBytes. Compares SHA-256 of what was read with what the board
- * confirmed (plus, after a failed SEND, the bytes it may or may not have taken).
+ * read them on the other, up to streamBytes (see pumpStream).
  */
 export async function socketStream(
   client: Client,
@@ -100,8 +104,123 @@ export async function socketStream(
     await sleep(200);
     return;
   }
+  await pumpStream(zs, v, s, pair, streamBytes, seed, stop);
+}
+
+/** Where a board TCP stream connects: its own address and a port from a range it cycles through. */
+export interface TcpEndpoint {
+  /** 127.0.0.1 on a board with a loopback interface, else its own IPv4 address. */
+  address: string;
+  /** First port of the range; each stream takes the next (TIME_WAIT keeps a closed one busy). */
+  basePort: number;
+  ports: number;
+}
+
+/**
+ * A connected TCP pair through the board's network stack: a listener on the wildcard address,
+ * a client connected to `ep.address`, the accepted socket; the listener is closed once accepted.
+ * Returns [client, accepted], or undefined after a typed failure (closing what it opened).
+ */
+async function tcpPair(zs: sockets.Sockets, v: Verdicts, ep: TcpEndpoint, port: number): Promise<[number, number] | undefined> {
+  const opened: number[] = [];
+  const closeAll = async () => {
+    for (const fd of opened) await call(v, 'close', CALL_MS, () => zs.close(fd, { timeout: CALL_MS }));
+  };
+  const l = await call(v, 'socket', CALL_MS, () => zs.socket(sockets.AF_INET, sockets.SOCK_STREAM, sockets.IPPROTO_TCP, { timeout: CALL_MS }));
+  if (l === undefined) return undefined;
+  opened.push(l);
+  const listening = await call(v, 'listen', CALL_MS, async () => {
+    await zs.setsockopt(l, sockets.SOL_SOCKET, sockets.SO_REUSEADDR, true, { timeout: CALL_MS });
+    await zs.bind(l, { family: sockets.AF_INET, address: '0.0.0.0', port }, { timeout: CALL_MS });
+    await zs.listen(l, 1, { timeout: CALL_MS });
+    return true;
+  });
+  const c = listening
+    ? await call(v, 'socket', CALL_MS, () => zs.socket(sockets.AF_INET, sockets.SOCK_STREAM, sockets.IPPROTO_TCP, { timeout: CALL_MS }))
+    : undefined;
+  if (c === undefined) {
+    await closeAll();
+    return undefined;
+  }
+  opened.push(c);
+  const connected = await call(v, 'connect', CALL_MS, async () => {
+    await zs.connect(c, { family: sockets.AF_INET, address: ep.address, port }, { timeout: CALL_MS });
+    return true;
+  });
+  const accepted = connected && (await call(v, 'accept', CALL_MS, () => zs.accept(l, { boardTimeout: 3000, timeout: CALL_MS })));
+  if (!accepted) {
+    await closeAll();
+    return undefined;
+  }
+  await call(v, 'close', CALL_MS, () => zs.close(l, { timeout: CALL_MS }));
+  return [c, accepted.fd];
+}
+
+/**
+ * One TCP stream through the board's network stack (a board client to a board server), checked
+ * like a socketpair stream (see pumpStream).
+ */
+export async function tcpStream(
+  client: Client,
+  v: Verdicts,
+  s: StreamStats,
+  ep: TcpEndpoint,
+  streamBytes: number,
+  seed: number,
+  stop: () => boolean,
+): Promise<void> {
+  const zs = new sockets.Sockets(client);
+  const pair = await tcpPair(zs, v, ep, ep.basePort + (seed % ep.ports));
+  if (!pair) {
+    s.openFailures++;
+    await sleep(500);
+    return;
+  }
+  await pumpStream(zs, v, s, pair, streamBytes, seed, stop);
+}
+
+/**
+ * Whether TCP through the board's stack carries data: one connection, 64 bytes one way. Returns
+ * null when it does, else why not (a typed error, or no data within the board's receive timeout).
+ */
+export async function probeTcp(client: Client, ep: TcpEndpoint): Promise<string | null> {
+  const v = newVerdicts();
+  const zs = new sockets.Sockets(client);
+  const pair = await tcpPair(zs, v, ep, ep.basePort + ep.ports); // a port the streams never use
+  if (!pair) return `no connection: ${JSON.stringify(v.typed)}${v.violations.length ? ` ${v.violations.join('; ')}` : ''}`;
+  const probe = pattern(64, 4242);
+  try {
+    const sent = await call(v, 'send', CALL_MS, () => zs.send(pair[0], probe, 0, { timeout: CALL_MS }));
+    if (sent !== probe.length) return `send: ${sent ?? JSON.stringify(v.typed)}`;
+    const got: Uint8Array[] = [];
+    let n = 0;
+    while (n < probe.length) {
+      const data = await call(v, 'recv', CALL_MS, () => zs.recv(pair[1], probe.length - n, 0, { boardTimeout: 3000, timeout: CALL_MS }));
+      if (!data || data.length === 0) return `no data: ${n} of ${probe.length} bytes arrived (${JSON.stringify(v.typed)})`;
+      got.push(data);
+      n += data.length;
+    }
+    return Buffer.concat(got).equals(Buffer.from(probe)) ? null : 'data differs';
+  } finally {
+    for (const fd of pair) await call(v, 'close', CALL_MS, () => zs.close(fd, { timeout: CALL_MS }));
+  }
+}
+
+/**
+ * Writes deterministic chunks on `a` and reads them on `b` up to streamBytes, then closes both.
+ * Compares SHA-256 of what was read with what the board confirmed (plus, after a failed SEND, the
+ * bytes it may or may not have taken).
+ */
+async function pumpStream(
+  zs: sockets.Sockets,
+  v: Verdicts,
+  s: StreamStats,
+  [a, b]: [number, number],
+  streamBytes: number,
+  seed: number,
+  stop: () => boolean,
+): Promise<void> {
   s.streams++;
-  const [a, b] = pair;
   const sent: Uint8Array[] = [];
   let confirmed = 0;
   let inDoubt: Uint8Array | undefined;
