@@ -18,8 +18,6 @@ export interface ShapedRun {
   events: EventDelay | null;
   goodput: Goodput[];
   errors: string[];
-  /** The host link's RTO floor in this run. */
-  rtoFloorMs: number;
 }
 
 export interface BenchRun {
@@ -78,8 +76,8 @@ export function renderReport(r: BenchRun): string {
       'proxy at the same baud rate (shaped rows), or QEMU\'s own ceiling per direction (unshaped rows); see below.',
   );
   out.push('');
-  out.push('| line | direction | method | payload | time | goodput | / line rate | / line in QEMU | retransmits | RTO floor | host CPU per MB |');
-  out.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| line | direction | method | payload | time | goodput | / line rate | / line in QEMU | retransmits | host CPU per MB |');
+  out.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const run of r.runs) {
     for (const g of run.goodput) {
       const shapedEcho = r.echo?.shaped.find((x) => x.baud === run.baud)?.bytesPerSec;
@@ -88,16 +86,16 @@ export function renderReport(r: BenchRun): string {
       out.push(
         `| ${lineName(run.baud)} | ${g.direction} | ${g.method} | ${kib(g.bytes)} | ${g.seconds.toFixed(2)} s | ${rateText(g.bytesPerSec)} | ` +
           `${run.lineRate ? f3(g.bytesPerSec / run.lineRate) : '–'} | ${Number.isFinite(carried) ? f3(g.bytesPerSec / carried) : 'n/a'} | ` +
-          `${g.retransmits} | ${run.rtoFloorMs} ms | ${f3(g.cpu.cpuSeconds / (g.bytes / 1e6))} s |`,
+          `${g.retransmits} | ${f3(g.cpu.cpuSeconds / (g.bytes / 1e6))} s |`,
       );
     }
   }
   out.push('');
   out.push(
-    'RTO floor: the host link\'s minimum retransmission timeout, set to twice a full window of 1 KiB frames at what the ' +
-      'line carries. With the library\'s default (30 ms) a bulk transfer over a line this slow collapses: RTT samples from ' +
-      'small requests time out the first big frames while they still wait for the line, and each go-back-N resend queues ' +
-      'another window behind them until the link is declared dead.',
+    'The client is told the baud rate of the shaped lines (`Client.open({ transport, baudRate })`, as a serial port ' +
+      'tells it its own), so the host link floors each frame\'s retransmission timeout by the line time of what is queued ' +
+      'ahead of it (PROTOCOL.md §1.3); the unshaped rows run on QEMU\'s pty, whose rate is unknown. Retransmits: the host ' +
+      'link\'s, during the transfer; the line is clean, so any is spurious.',
   );
   const smpCap = r.overhead.bulk.find((b) => b.what === 'framing')?.mcumgr;
   out.push('');
