@@ -53,9 +53,9 @@ export interface LinkOptions {
   sendQueueLimit?: number;
   /**
    * Bytes per second the line carries (8N1 UART: baud / 10). When given, a frame is not timed out
-   * before LINE_TIME_MARGIN times the line time of the bytes queued ahead of it plus itself (and,
-   * while the peer is sending, of a full window of the peer's largest frames its ACK may queue
-   * behind), plus rtoMinMs. Default: unknown (RTT-based timeout only).
+   * before LINE_TIME_MARGIN times the line time of the bytes queued ahead of it plus itself, plus
+   * rtoMinMs, nor while the peer's frames (which its ACK may queue behind) keep arriving, up to a
+   * full window of them (PROTOCOL.md §1.3). Default: unknown (RTT-based timeout only).
    */
   lineRate?: number;
   clock?: Clock;
@@ -452,7 +452,7 @@ export class Link extends EventEmitter {
     const oldest = this.inFlight[0];
     if (this.linkState !== 'up' || !oldest) return;
     if (this.deadline(oldest) - this.clock.now() > TIMER_SLACK_MS) {
-      // The peer started sending since the timer was armed: its ACK may queue behind its frames.
+      // Bytes from the peer arrived since the timer was set: its ACK may be queued behind them.
       this.c.lineDeferrals++;
       this.scheduleTimer();
       return;
