@@ -1,6 +1,7 @@
 /** Renders a benchmark run as docs/benchmarks.md: tables, then the machine and versions. */
 import os from 'node:os';
 import { repoRoot } from '../../hil/lib/workspace.js';
+import { LINE_TIME_MARGIN } from '../../src/link/link.js';
 import type { CodecRate, OverheadRow } from './codec.js';
 import type { EchoCeiling } from './echo.js';
 import type { FootprintRow } from './footprint.js';
@@ -97,6 +98,17 @@ export function renderReport(r: BenchRun): string {
       'ahead of it (PROTOCOL.md §1.3); the unshaped rows run on QEMU\'s pty, whose rate is unknown. Retransmits: the host ' +
       'link\'s, during the transfer; the line is clean, so any is spurious.',
   );
+  // The floor assumes the line carries its baud rate; an emulated UART that carries much less
+  // (see the echo figures) makes the link underestimate the line time, and that shows here.
+  const slow = (r.echo?.shaped ?? []).filter((e) => e.bytesPerSec < e.baud / 10 / LINE_TIME_MARGIN);
+  if (slow.length > 0) {
+    out.push('');
+    out.push(
+      `In this run QEMU carried less than 1/${LINE_TIME_MARGIN} of the line rate at ` +
+        `${slow.map((e) => `${lineName(e.baud)} (${f3(e.bytesPerSec / (e.baud / 10))})`).join(', ')}: beyond the link's ` +
+        'margin for a line slower than its baud rate, so retransmissions there are the emulator being the bottleneck.',
+    );
+  }
   const smpCap = r.overhead.bulk.find((b) => b.what === 'framing')?.mcumgr;
   out.push('');
   out.push(
