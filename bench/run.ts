@@ -75,14 +75,13 @@ async function measureLine(
   echo: EchoCeiling | null,
   o: { rttCount: number; eventPairs: number; tcp: boolean; seconds: number },
 ): Promise<ShapedRun> {
-  const run: ShapedRun = { baud, lineRate: baud === null ? null : baud / 10, rtt: null, events: null, goodput: [], errors: [], rtoFloorMs: 0 };
+  const run: ShapedRun = { baud, lineRate: baud === null ? null : baud / 10, rtt: null, events: null, goodput: [], errors: [] };
   const name = baud === null ? 'unshaped' : `${baud} baud`;
   const rates = carried(baud, echo);
   // Bulk transfers last about o.seconds on the slower direction of this line.
   const transferBytes = Math.max(8 * 1024, Math.round(Math.min(rates.toBoard, rates.toHost) * o.seconds));
   log(`[bench] ${name}: session`);
-  const s = await openSession(board, baud, Math.min(rates.toBoard, rates.toHost));
-  run.rtoFloorMs = s.rtoFloorMs;
+  const s = await openSession(board, baud);
   try {
     const step = async (what: string, job: () => Promise<void>) => {
       log(`[bench] ${name}: ${what}`);
@@ -176,7 +175,7 @@ async function main(): Promise<number> {
         try {
           runs.push(await measureLine(board, baud, echo, { rttCount, eventPairs, tcp: label.includes('sockets'), seconds: secondsPerTransfer }));
         } catch (err) {
-          runs.push({ baud, lineRate: baud === null ? null : baud / 10, rtt: null, events: null, goodput: [], errors: [message(err)], rtoFloorMs: 0 });
+          runs.push({ baud, lineRate: baud === null ? null : baud / 10, rtt: null, events: null, goodput: [], errors: [message(err)] });
         }
       }
     } finally {

@@ -20,30 +20,17 @@ import { type CpuSpan, measureCpu, pattern, percentile } from './util.js';
 
 export interface Session {
   client: Client;
-  rtoFloorMs: number;
   /** Line rate in bytes/s (8N1), or null when unshaped. */
   lineRate: number | null;
   close(): Promise<void>;
 }
 
 /**
- * The host link's RTO floor for a line carrying `bytesPerSec`: twice the time a full window of
- * largest frames takes on it. With the default 30 ms floor, RTT samples from small requests make
- * the first bulk frames time out while still queued for the line, and each go-back-N resend adds a
- * window to that queue: the link collapses (declared dead after 8 expiries) on any line slower
- * than a few hundred kB/s.
+ * A session on the board's bridge UART; with `baud`, through the proxy's 8N1 limiter both ways,
+ * the client told the baud rate as a user of a UART behind any transport would tell it. Unshaped,
+ * the line is QEMU's pty, whose rate is unknown (what Client.open({ path }) assumes for a pty).
  */
-export function rtoFloorMs(bytesPerSec: number, window = 8, mtu = DEFAULT_MTU): number {
-  const frame = encodeWire({ type: FrameType.DATA, seq: 0, ack: 0, win: 0, payload: new Uint8Array(mtu) }).length;
-  return Math.max(30, Math.ceil((2 * window * frame * 1000) / bytesPerSec));
-}
-
-/**
- * A session on the board's bridge UART; with `baud`, through the proxy's 8N1 limiter both ways.
- * `lineBytesPerSec`: what the line really carries (the slower of the baud rate and the emulator),
- * for the RTO floor.
- */
-export async function openSession(target: Target, baud: number | null, lineBytesPerSec: number): Promise<Session> {
+export async function openSession(target: Target, baud: number | null): Promise<Session> {
   const port: Duplex = await openSerialPort(target.bridgePath);
   let proxy: FaultProxy | null = null;
   let transport: Duplex = port;
@@ -53,12 +40,7 @@ export async function openSession(target: Target, baud: number | null, lineBytes
   }
   let client: Client;
   try {
-    const floor = rtoFloorMs(lineBytesPerSec);
-    client = await Client.open({
-      transport,
-      timeout: 30_000,
-      link: { rtoMinMs: floor, rtoInitialMs: floor, rtoMaxMs: Math.max(2000, 4 * floor) },
-    });
+    client = await Client.open({ transport, timeout: 30_000, ...(baud === null ? {} : { baudRate: baud }) });
   } catch (err) {
     if (proxy) await proxy.close();
     else port.destroy();
@@ -66,7 +48,6 @@ export async function openSession(target: Target, baud: number | null, lineBytes
   }
   return {
     client,
-    rtoFloorMs: rtoFloorMs(lineBytesPerSec),
     lineRate: baud === null ? null : baud / 10,
     close: async () => {
       await client.close();

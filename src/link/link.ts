@@ -4,6 +4,10 @@
  * duplicate suppression, and the RST/RST_ACK handshake. Symmetric: the fake board in the tests runs
  * the same class.
  *
+ * When the line rate is known, the timer of each frame is floored by the line time it must wait:
+ * on a slow UART a full frame takes longer on the line than a small request's round trip, so an
+ * RTO learnt from small requests would declare frames lost while they still queue for the line.
+ *
  * Events: 'message' (payload: Uint8Array) for each DATA payload, in order, once;
  * 'up' after a local reset completes; 'peer-reset' after the peer reset the link (we answered);
  * 'down' (err: LinkDownError) when retries ran out; 'activity' on every valid frame;
@@ -14,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { ClosedError, LinkDownError, LinkResetError, MessageTooLargeError, QueueFullError, TimeoutError } from '../errors.js';
 import { FrameDecoder } from '../framing/decoder.js';
-import { ACK_GAP, DEFAULT_MTU, type Frame, FrameType, encodeWire } from '../framing/frame.js';
+import { ACK_GAP, DEFAULT_MTU, type Frame, FrameType, encodeWire, maxEncodedFrameSize } from '../framing/frame.js';
 
 /** Time source and timers, injectable for tests. */
 export interface Clock {
@@ -37,6 +41,7 @@ export interface LinkOptions {
   /** Receive window we offer and our own cap on frames in flight. Default 8, at most 64. */
   window?: number;
   rtoMinMs?: number;
+  /** Cap of the RTT-based timeout and its backoff (the line-time floor below may exceed it). */
   rtoMaxMs?: number;
   /** RTO before the first RTT sample. */
   rtoInitialMs?: number;
@@ -46,6 +51,13 @@ export interface LinkOptions {
   resetIntervalMs?: number;
   /** Frames waiting for a window slot. Default 256; beyond that send() fails with QueueFullError. */
   sendQueueLimit?: number;
+  /**
+   * Bytes per second the line carries (8N1 UART: baud / 10). When given, a frame is not timed out
+   * before LINE_TIME_MARGIN times the line time of the bytes queued ahead of it plus itself, plus
+   * rtoMinMs, nor while the peer's frames (which its ACK may queue behind) keep arriving, up to a
+   * full window of them (PROTOCOL.md §1.3). Default: unknown (RTT-based timeout only).
+   */
+  lineRate?: number;
   clock?: Clock;
   nonce?: () => Uint8Array;
 }
@@ -77,16 +89,30 @@ export interface LinkCounters {
   rttSamples: number;
   srttMs: number;
   rtoMs: number;
+  /** The line rate the timeouts are floored with, bytes/s; 0 when unknown. */
+  lineRate: number;
+  /** Timer expiries deferred because the frame's line-time floor had not passed yet. */
+  lineDeferrals: number;
 }
 
 const MAX_WINDOW = 64;
 /** A DATA frame within this many sequence numbers behind `expected` is a duplicate. */
 const DUPLICATE_SPAN = 128;
+/**
+ * Factor on the modelled line time in a timeout floor: room for a line that carries less than its
+ * nominal rate (stop-bit gaps, a receiver that drains slower, an emulated UART) and for the peer's
+ * turnaround, without which a floor would sit exactly on the expected ACK time.
+ */
+export const LINE_TIME_MARGIN = 2;
+/** A timer that fires within this much of its deadline counts as expired (timer granularity). */
+const TIMER_SLACK_MS = 1;
 
 interface Outgoing {
   payload: Uint8Array;
   seq: number;
   sentAt: number;
+  /** Modelled time the last byte of the latest transmission leaves the line (= sentAt if unknown). */
+  lineDoneAt: number;
   transmissions: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -104,6 +130,11 @@ export class Link extends EventEmitter {
   private readonly clock: Clock;
   private readonly makeNonce: () => Uint8Array;
   private readonly decoder: FrameDecoder;
+  /** Bytes per ms on the line, or undefined when the rate is unknown. */
+  private readonly lineBytesPerMs: number | undefined;
+  /** Line time of the peer's largest frame, and of a full window of them (what its ACK may queue behind), ms. */
+  private readonly peerFrameLineMs: number;
+  private readonly peerWindowLineMs: number;
 
   private linkState: LinkState = 'idle';
   private nextSeq = 0;
@@ -117,6 +148,12 @@ export class Link extends EventEmitter {
   private srtt: number | undefined;
   private rttvar = 0;
   private retransmitTimer: unknown;
+  /** When the retransmission timer was (re)started: its RTT-based deadline is this + rto. */
+  private timerStartedAt = 0;
+  /** Modelled time our last written byte leaves the line. */
+  private lineFreeAt = 0;
+  /** When bytes last arrived from the peer (its side of the line is busy or alive). */
+  private lastRxAt = Number.NEGATIVE_INFINITY;
   private ackPending = false;
   /** sendBase at the last ACK-triggered go-back-N (-1: none since the last progress). */
   private fastRetransmitBase = -1;
@@ -145,6 +182,7 @@ export class Link extends EventEmitter {
     inFlightHighWater: 0,
     fastRetransmits: 0,
     rttSamples: 0,
+    lineDeferrals: 0,
   };
 
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
@@ -168,6 +206,12 @@ export class Link extends EventEmitter {
     this.clock = opts.clock ?? systemClock;
     this.makeNonce = opts.nonce ?? (() => new Uint8Array(randomBytes(4)));
     this.decoder = new FrameDecoder(this.mtu);
+    const rate = opts.lineRate;
+    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new RangeError(`lineRate ${rate} is not a positive number of bytes/s`);
+    this.lineBytesPerMs = rate === undefined ? undefined : rate / 1000;
+    // The peer keeps at most our window of DATA frames unacknowledged, each at most our MTU.
+    this.peerFrameLineMs = this.lineMs(maxEncodedFrameSize(this.mtu) + 2);
+    this.peerWindowLineMs = this.window * this.peerFrameLineMs;
     transport.on('data', this.onData);
     transport.on('close', this.onClose);
     transport.on('end', this.onClose);
@@ -188,6 +232,7 @@ export class Link extends EventEmitter {
       oversizeRuns: d.oversize,
       srttMs: this.srtt ?? 0,
       rtoMs: this.rto,
+      lineRate: this.lineBytesPerMs === undefined ? 0 : this.lineBytesPerMs * 1000,
     };
   }
 
@@ -302,7 +347,7 @@ export class Link extends EventEmitter {
       return Promise.reject(new QueueFullError(`link send queue is full (${this.queueLimit} frames)`));
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ payload, seq: -1, sentAt: 0, transmissions: 0, resolve, reject });
+      this.queue.push({ payload, seq: -1, sentAt: 0, lineDoneAt: 0, transmissions: 0, resolve, reject });
       this.c.txQueueHighWater = Math.max(this.c.txQueueHighWater, this.queue.length + this.inFlight.length);
       this.pump();
     });
@@ -310,7 +355,9 @@ export class Link extends EventEmitter {
 
   /** Writes bytes on the line as they are (test aid: garbage, console text, crafted frames). */
   writeRaw(bytes: Uint8Array): void {
-    if (this.transport.writable) this.transport.write(Buffer.from(bytes));
+    if (!this.transport.writable) return;
+    this.occupyLine(bytes.length);
+    this.transport.write(Buffer.from(bytes));
   }
 
   private sendWindow(): number {
@@ -335,28 +382,81 @@ export class Link extends EventEmitter {
   private transmit(o: Outgoing): void {
     o.sentAt = this.clock.now();
     o.transmissions++;
-    this.writeFrame(FrameType.DATA, o.seq, o.payload);
+    o.lineDoneAt = this.writeFrame(FrameType.DATA, o.seq, o.payload);
   }
 
-  private writeFrame(type: FrameType, seq: number, payload: Uint8Array): void {
+  /** Writes one frame; returns when its last byte is modelled to leave the line. */
+  private writeFrame(type: FrameType, seq: number, payload: Uint8Array): number {
     const synced = this.linkState === 'up';
     const ack = synced ? this.expected : 0;
     if (type === FrameType.DATA || type === FrameType.ACK) this.ackPending = false;
     const wire = encodeWire({ type, seq, ack, win: this.window, payload });
     this.c.framesOut++;
-    if (this.transport.writable) this.transport.write(Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength));
+    if (!this.transport.writable) return this.clock.now();
+    const doneAt = this.occupyLine(wire.byteLength);
+    this.transport.write(Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength));
+    return doneAt;
+  }
+
+  // ---------------------------------------------------------------------------------- line model
+
+  private lineMs(bytes: number): number {
+    return this.lineBytesPerMs === undefined ? 0 : bytes / this.lineBytesPerMs;
+  }
+
+  /** Accounts `bytes` written now; returns when they are modelled to have left the line. */
+  private occupyLine(bytes: number): number {
+    const now = this.clock.now();
+    if (this.lineBytesPerMs === undefined) return now;
+    this.lineFreeAt = Math.max(now, this.lineFreeAt) + this.lineMs(bytes);
+    return this.lineFreeAt;
+  }
+
+  /**
+   * The earliest time `o` may be declared lost, by line time alone: it cannot be acknowledged
+   * before it and everything queued ahead of it left the line; and while the peer is sending, its
+   * ACK may queue behind up to a window of the peer's frames, which arrive as they go: wait as long
+   * as they keep coming (a frame time of silence at most), never longer than that window. Each line
+   * time with margin, plus rtoMin for the turnaround. A silent peer gets no reverse allowance, so
+   * a dead one is found after the forward line time and the usual backoff.
+   */
+  private lineDeadline(o: Outgoing): number {
+    if (this.lineBytesPerMs === undefined) return 0;
+    const forward = o.sentAt + LINE_TIME_MARGIN * (o.lineDoneAt - o.sentAt) + this.rtoMin;
+    if (!(this.lastRxAt > o.sentAt)) return forward;
+    const whileTheyCome = this.lastRxAt + LINE_TIME_MARGIN * this.peerFrameLineMs + this.rtoMin;
+    return Math.max(forward, Math.min(whileTheyCome, forward + LINE_TIME_MARGIN * this.peerWindowLineMs));
+  }
+
+  /** When the oldest frame times out: the RTT-based timer (with backoff), floored by line time. */
+  private deadline(oldest: Outgoing): number {
+    return Math.max(this.timerStartedAt + this.rto, this.lineDeadline(oldest));
   }
 
   // ---------------------------------------------------------------------------------- timers
 
   private armTimer(): void {
+    this.timerStartedAt = this.clock.now();
+    this.scheduleTimer();
+  }
+
+  private scheduleTimer(): void {
     this.clock.clearTimeout(this.retransmitTimer);
-    this.retransmitTimer = this.clock.setTimeout(() => this.onTimeout(), this.rto);
+    const oldest = this.inFlight[0];
+    const wait = oldest ? this.deadline(oldest) - this.clock.now() : this.rto;
+    this.retransmitTimer = this.clock.setTimeout(() => this.onTimeout(), Math.max(0, wait));
   }
 
   private onTimeout(): void {
     this.retransmitTimer = undefined;
-    if (this.linkState !== 'up' || this.inFlight.length === 0) return;
+    const oldest = this.inFlight[0];
+    if (this.linkState !== 'up' || !oldest) return;
+    if (this.deadline(oldest) - this.clock.now() > TIMER_SLACK_MS) {
+      // Bytes from the peer arrived since the timer was set: its ACK may be queued behind them.
+      this.c.lineDeferrals++;
+      this.scheduleTimer();
+      return;
+    }
     this.retries++;
     if (this.retries > this.maxRetries) {
       this.linkDown();
@@ -392,6 +492,7 @@ export class Link extends EventEmitter {
 
   private receive(chunk: Uint8Array): void {
     if (this.linkState === 'closed') return;
+    this.lastRxAt = this.clock.now();
     for (const frame of this.decoder.push(chunk)) {
       this.c.framesIn++;
       this.emit('activity');
@@ -431,8 +532,9 @@ export class Link extends EventEmitter {
       this.fastRetransmitBase = -1;
       const newest = acked[acked.length - 1] as Outgoing;
       // Karn: only a frame sent once gives a sample, and a backed-off RTO stays until one does
-      // (RFC 6298 §5.7). Snapping back to the old SRTT instead retransmits every large frame on
-      // a slow line again, so no frame is ever sent once and the RTO never learns.
+      // (RFC 6298 §5.7): an ACK of a retransmitted frame may answer either copy. Snapping back to
+      // the old SRTT instead retransmits every large frame on a slow line again, so no frame is
+      // ever sent once and the RTO never learns.
       if (newest.transmissions === 1) this.sampleRtt(this.clock.now() - newest.sentAt);
       this.retries = 0;
       for (const o of acked) o.resolve();

@@ -42,11 +42,17 @@ import {
 } from '../errors.js';
 import { DEFAULT_MTU } from '../framing/frame.js';
 import { Link, type LinkOptions } from '../link/link.js';
-import { closeTransport, openSerialPort } from '../transport/serial.js';
+import { closeTransport, openSerialPort, serialLineRate } from '../transport/serial.js';
 
 export interface ClientOptions {
   /** Serial port or pty to open (ignored when `transport` is given). */
   path?: string;
+  /**
+   * The UART's baud rate (8N1). With `path`: the port is opened at it (default 115200) and, unless
+   * the path is a pty, the link floors its retransmission timeouts by the line time of what is
+   * queued (LinkOptions.lineRate = baudRate / 10). With `transport`: the rate of the UART behind
+   * it (a TCP bridge, a proxy), for the same purpose; omit it when unknown.
+   */
   baudRate?: number;
   /** An already open Duplex carrying the line (memory pair, TCP socket, ...). */
   transport?: Duplex;
@@ -64,7 +70,7 @@ export interface ClientOptions {
   maxDumpItems?: number;
   /** Re-handshake automatically after a peer reset or a dead link. Default true. */
   reconnect?: boolean;
-  /** Link tuning (RTO bounds, retries, queue size, clock). */
+  /** Link tuning (RTO bounds, retries, queue size, clock; lineRate overrides baudRate's). */
   link?: Omit<LinkOptions, 'mtu' | 'window'>;
 }
 
@@ -115,6 +121,8 @@ export interface ClientCounters {
   dumpItemsDropped: number;
   srttMs: number;
   rtoMs: number;
+  /** Bytes/s the link's timeouts assume the line carries; 0 when unknown. */
+  lineRate: number;
 }
 
 type SessionState = 'connecting' | 'ready' | 'reconnecting' | 'closed';
@@ -220,7 +228,10 @@ export class Client extends EventEmitter {
       if (!opts.path) throw new PortError('Client.open needs a path or a transport');
       transport = await openSerialPort(opts.path, opts.baudRate === undefined ? {} : { baudRate: opts.baudRate });
     }
-    const client = new Client(transport, owns, opts);
+    const lineRate =
+      opts.link?.lineRate ??
+      (owns ? serialLineRate(opts.path as string, opts.baudRate) : opts.baudRate === undefined ? undefined : opts.baudRate / 10);
+    const client = new Client(transport, owns, lineRate === undefined ? opts : { ...opts, link: { ...opts.link, lineRate } });
     try {
       await client.connect();
     } catch (err) {
@@ -673,6 +684,7 @@ export class Client extends EventEmitter {
       dumpItemsDropped: this.c.dumpItemsDropped,
       srttMs: l.srttMs,
       rtoMs: l.rtoMs,
+      lineRate: l.lineRate,
     };
   }
 
