@@ -29,6 +29,8 @@ export interface SocketsFakeOptions {
   noWriteOp?: boolean;
   /** SOCK_WRITE answers leave this much later (in order), like a slow line. */
   writeAnswerDelayMs?: number;
+  /** The link window (request slots) the board announces. Default 4. */
+  linkWindow?: number;
 }
 
 interface Addr {
@@ -94,7 +96,7 @@ export class SocketsFakeBoard {
     readonly transport: Duplex,
     opts: SocketsFakeOptions = {},
   ) {
-    this.o = { maxSockets: 8, mtu: 1024, maxData: 512, tls: false, window: 4096, sendMax: 1_000_000, noHalfClose: false, noWriteOp: false, writeAnswerDelayMs: 0, ...opts };
+    this.o = { maxSockets: 8, mtu: 1024, maxData: 512, tls: false, window: 4096, sendMax: 1_000_000, noHalfClose: false, noWriteOp: false, writeAnswerDelayMs: 0, linkWindow: 4, ...opts };
     this.boot();
   }
 
@@ -104,7 +106,7 @@ export class SocketsFakeBoard {
     this.ports = new Map();
     this.waiters = [];
     this.notifySeq = 0;
-    this.link = new Link(this.transport, { mtu: this.o.mtu, window: 4 });
+    this.link = new Link(this.transport, { mtu: this.o.mtu, window: this.o.linkWindow });
     this.link.on('message', (p: Uint8Array) => this.onMessage(p));
   }
 
@@ -257,7 +259,7 @@ export class SocketsFakeBoard {
             version: 1,
             schemaHash: SCHEMA_HASH_HEX,
             mtu: this.o.mtu,
-            window: 4,
+            window: this.o.linkWindow,
             featureBits: (1 << 1) | (1 << 4) | (this.o.tls ? 1 << 2 : 0),
             features: [],
             board: 'fake/sockets',

@@ -303,7 +303,7 @@ describe('board.net facade', () => {
 
 describe('pipelined stream writes (SOCK_WRITE)', () => {
   it('keeps several writes in flight, each aimed at the next offset, and delivers every byte in order', async () => {
-    const { net, board } = await setup({ window: 1 << 20, writeAnswerDelayMs: 5 });
+    const { net, board } = await setup({ window: 1 << 20, writeAnswerDelayMs: 5, linkWindow: 8 });
     const server = await echoServer(net, 7101);
     const s = await net.connectAsync({ port: 7101 });
     const data = pattern(40_000, 21);
@@ -315,8 +315,10 @@ describe('pipelined stream writes (SOCK_WRITE)', () => {
     expect(mine.every((w) => w.taken === w.len)).toBe(true); // no buffer pressure: all taken at once
     // Each aimed where the previous ended: a gapless run of offsets.
     for (let i = 1; i < mine.length; i++) expect(mine[i]?.offset).toBe((mine[i - 1]?.offset ?? 0) + (mine[i - 1]?.len ?? 0));
-    // Pipelined: later requests reached the board while earlier answers were still on their way.
+    // Pipelined: later requests reached the board while earlier answers were still on their way,
+    // and never more than the board's request slots allow (its window less two, for the rest).
     expect(board.maxWritesPending).toBeGreaterThanOrEqual(3);
+    expect(board.maxWritesPending).toBeLessThanOrEqual(8 - 2);
     s.destroy();
     await server.close();
   });

@@ -34,6 +34,12 @@ const qemuNet = target === 'mps2/an385' || target === 'qemu_cortex_m3';
 const small = target === 'qemu_cortex_m3';
 /** "1 MiB each way", scaled down on the 64 KB-RAM target only (4 sockets, 4 TCP connections). */
 const BIG = small ? 128 * 1024 : 1024 * 1024;
+/**
+ * Over the board loopback both directions' data crosses the host -> board line, which QEMU's
+ * emulated UART carries at ~20 kB/s: there the 1 MiB each way is the board <-> host test's (one
+ * crossing each way) and the loopback carries 256 KiB; native_sim's pty has no such limit.
+ */
+const LOOPBACK_BIG = qemuNet ? Math.min(BIG, 256 * 1024) : BIG;
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -270,7 +276,8 @@ describe('sockets: board loopback', () => {
     await expectHealthy();
   });
 
-  it(`${BIG >> 10} KiB each way over the board loopback, SHA-256 checked`, { timeout: 600_000 }, async () => {
+  it(`${LOOPBACK_BIG >> 10} KiB each way over the board loopback, SHA-256 checked`, { timeout: 600_000 }, async () => {
+    const BIG = LOOPBACK_BIG;
     const fromServer = bigPattern(BIG, 11);
     const serverGot: Promise<Buffer>[] = [];
     const accepted: BoardSocket[] = [];
@@ -299,10 +306,12 @@ describe('sockets: board loopback', () => {
 
   it('concurrent transfers over the board loopback, each with its own data', { timeout: 600_000 }, async () => {
     // A listener plus two sockets per connection must fit the bridge's socket table.
-    const pairs = small ? 1 : Math.min(8, Math.floor((maxSockets - 1) / 2));
+    // Eight busy sockets (four pairs) where the line is QEMU's UART; the eight-client test below
+    // has eight more against the host.
+    const pairs = small ? 1 : Math.min(qemuNet ? 4 : 8, Math.floor((maxSockets - 1) / 2));
     expect(pairs).toBeGreaterThanOrEqual(1);
     const server = await boardServer(5006, (s) => s.pipe(s));
-    const size = small ? 8 * 1024 : 32 * 1024;
+    const size = small ? 8 * 1024 : qemuNet ? 16 * 1024 : 32 * 1024;
     const opened: BoardSocket[] = [];
     try {
       const results = await Promise.all(
@@ -464,13 +473,16 @@ describe('sockets: typed errors, and the bridge stays healthy', () => {
     await expectHealthy();
   });
 
-  it('unreachable: an IPv6 destination with no route fails typed (ETIMEDOUT where the stack waits for neighbour discovery)', async (ctx) => {
-    if (!client.info.features.includes('ipv6')) return ctx.skip('no IPv6 on this build');
-    // Zephyr answers ENETUNREACH/EHOSTUNREACH when it knows at once; QEMU's mps2/an385 times out (seen).
+  it('unreachable: a destination nobody answers fails typed (ETIMEDOUT where the stack waits for address resolution)', async () => {
+    // On QEMU's user network nothing answers ARP for 10.0.2.99 (slirp answers only for its own
+    // addresses), so the SYN never leaves; an IPv6 destination is no good there, slirp proxies it.
     // A board whose only interface is the loopback (native_sim) routes every address to it, and
     // the loopback reflects the SYN to a closed port: there "unreachable" is a refusal.
+    const host = qemuNet ? '10.0.2.99' : '2001:db8::1';
     const expected = qemuNet ? ['ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT'] : ['ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNREFUSED'];
-    expectErrno(await rejection(net.connectAsync({ host: '2001:db8::1', port: 80 })), ...expected);
+    const attempt = net.connectAsync({ host, port: 80 });
+    attempt.then((s) => s.destroy(), () => {}); // an unexpected success must not leak the socket
+    expectErrno(await rejection(attempt), ...expected);
     await expectHealthy();
   });
 
@@ -573,10 +585,13 @@ describe('sockets: reboot in the middle of a transfer', () => {
       if (h.describe.resetKind === 'external' && h.control) await h.control.reset();
       else await client.reboot({ wait: false }).catch(() => undefined);
       const err = await Promise.race([ended, sleep(60_000).then(() => new Error('stream did not end'))]);
+      s.on('error', () => {}); // only the first error counts
       expect(err).toMatchObject({ code: 'NB_ECONNRESET', errnoName: 'ECONNRESET', errno: 104, reason: 'board-rebooted' });
       expect(s.destroyed).toBe(true);
       await rebooted;
       await expectHealthy();
+      // The new boot has to get its address again (DHCP on QEMU) before it can connect out.
+      SELF = await selfAddress();
       // The bridge works on the new boot: a fresh connection echoes.
       // (A board echo server went with the old boot: listen anew.)
       if (!qemuNet) boardEcho = await boardServer(port, (x) => x.pipe(x));

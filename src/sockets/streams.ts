@@ -53,6 +53,38 @@ const EAGAIN_BACKOFF_MIN_MS = 5;
 const EAGAIN_BACKOFF_MAX_MS = 200;
 /** A write that makes no progress this long (send buffer full, no network buffers) fails. */
 const WRITE_STALL_MS = 60_000;
+/**
+ * SOCK_WRITE requests in flight per session, across all its streams: the board holds each in a
+ * request slot (its link window), and a request with no slot is refused and sent again with
+ * everything behind it. Two slots stay free for everything else (credit, events, other calls).
+ */
+class WriteBudget {
+  private used = 0;
+  private readonly waiters: (() => void)[] = [];
+  constructor(private readonly capacity: () => number) {}
+  tryAcquire(): boolean {
+    if (this.used >= this.capacity()) return false;
+    this.used++;
+    return true;
+  }
+  async acquire(): Promise<void> {
+    while (!this.tryAcquire()) await new Promise<void>((r) => this.waiters.push(r));
+  }
+  release(): void {
+    this.used--;
+    this.waiters.shift()?.();
+  }
+}
+const writeBudgets = new WeakMap<object, WriteBudget>();
+function writeBudget(sockets: Sockets): WriteBudget {
+  let b = writeBudgets.get(sockets.client);
+  if (!b) {
+    b = new WriteBudget(() => Math.max(1, sockets.client.info.window - 2));
+    writeBudgets.set(sockets.client, b);
+  }
+  return b;
+}
+
 /** Sessions whose board does not know SOCK_WRITE (older firmware): writes go one SEND at a time. */
 const boardsWithoutWriteOp = new WeakSet<object>();
 /** SOCK_WRITE requests one stream keeps in flight (fewer when the board's window is smaller). */
@@ -192,7 +224,9 @@ export class BoardSocket extends Duplex implements PushHandler {
 
   override _read(): void {
     this.readRequested = true;
-    this.maybeGrant();
+    // Node calls _read() before it takes the chunk being read out of the buffer: count the room
+    // once it has, or a full buffer grants nothing and no push() ever comes to ask again.
+    process.nextTick(() => this.maybeGrant());
   }
 
   /** Grants credit up to the high-water mark, counting what is buffered and what is in flight. */
@@ -200,7 +234,9 @@ export class BoardSocket extends Duplex implements PushHandler {
     if (this.fd === undefined || this.granting || this.eof || this.boardGone || this.destroyed) return;
     const hwm = this.readableHighWaterMark;
     const used = this.readableLength + this.outstanding;
-    if (this.pushMode && used > hwm / 2) return; // enough in flight: top up in bigger steps
+    // Enough in flight: top up in bigger steps. But with nothing in flight no push() will come, and
+    // Node calls _read() again only after one: then grant whatever room there is, or stall.
+    if (this.pushMode && used > hwm / 2 && this.outstanding > 0) return;
     const grant = hwm - used;
     if (grant <= 0) return;
     this.granting = true;
@@ -305,8 +341,10 @@ export class BoardSocket extends Duplex implements PushHandler {
    */
   private async writePipelined(chunk: Uint8Array): Promise<void> {
     const limit = this.sockets.dataLimit();
-    // Keep a request slot of the board's free for everything else (other sockets, events).
-    const depth = Math.max(1, Math.min(WRITE_PIPELINE, this.sockets.client.info.window - 1));
+    const depth = WRITE_PIPELINE;
+    const budget = writeBudget(this.sockets);
+    const fd = this.fd;
+    if (fd === undefined) throw new ConnectionResetError('client-closed', 'socket destroyed while writing');
     const base = this.writeOffset;
     let confirmed = 0; // bytes of chunk the board took
     let issued = 0; // bytes of chunk handed out in requests since the last resync
@@ -322,8 +360,12 @@ export class BoardSocket extends Duplex implements PushHandler {
         throw new ConnectionResetError('client-closed', 'socket destroyed while writing');
       }
       while (inflight.length < depth && issued < chunk.length) {
+        // Never more in flight than the board has slots for, across this session's streams.
+        if (inflight.length === 0) await budget.acquire();
+        else if (!budget.tryAcquire()) break;
         const len = Math.min(limit, chunk.length - issued);
-        const answer = this.writeRequest(this.fd, chunk.subarray(issued, issued + len), (base + issued) >>> 0);
+        const answer = this.writeRequest(fd, chunk.subarray(issued, issued + len), (base + issued) >>> 0);
+        answer.then(() => budget.release(), () => budget.release());
         answer.catch(() => {}); // awaited in order below
         inflight.push({ at: issued, len, answer });
         issued += len;
