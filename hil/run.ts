@@ -228,9 +228,6 @@ async function testTarget(spec: string, opts: CliOptions, userArgs: string[]): P
       if (forwards.length) env[HOSTFWD_ENV] = JSON.stringify(forwards);
       log(`[hil ${spec}] bridge ${target.bridgePath}; running the suite`);
       if (files) log(`[hil ${spec}] variant ${variant?.name}: ${files.map((f) => path.basename(f)).join(', ')}`);
-      if (process.env.NETBRIDGE_HIL_ALL !== '1' && !files) {
-        log(`[hil ${spec}] NOTE: hil/tests/sockets.test.ts is not in the default tier yet (see hil/vitest.config.ts); NETBRIDGE_HIL_ALL=1 runs it`);
-      }
       const res = await runSuite(target, env, slug, suiteArgs);
       report.passed = res.passed;
       report.failed = res.failed;
